@@ -1,0 +1,126 @@
+// The C backend of the codec: the same ABI as assembly/ (see assembly/ABI.md), written in C11 and
+// compiled with Emscripten to a standalone .wasm that imports nothing. No libc, no malloc: memory is
+// a bump heap above __heap_base grown with memory.grow, exactly as assembly/regions.ts does it.
+//
+// Addresses are `usize` (u32) integers, as in AssemblyScript's wasm32 `usize`, so that the
+// arithmetic (and its wrap-around) is the same as the AssemblyScript code it mirrors.
+#ifndef WASM_WS_CODEC_H
+#define WASM_WS_CODEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef uint32_t usize;
+
+#define EXPORT(name) __attribute__((export_name(name), visibility("default")))
+
+// ---- memory access (unaligned loads and stores compile to plain wasm loads/stores, align=1) ----
+
+static inline uint32_t load8(usize p) { return *(const uint8_t *)(uintptr_t)p; }
+static inline void store8(usize p, uint32_t v) { *(uint8_t *)(uintptr_t)p = (uint8_t)v; }
+static inline uint16_t load16(usize p) { uint16_t v; __builtin_memcpy(&v, (const void *)(uintptr_t)p, 2); return v; }
+static inline void store16(usize p, uint16_t v) { __builtin_memcpy((void *)(uintptr_t)p, &v, 2); }
+static inline uint32_t load32(usize p) { uint32_t v; __builtin_memcpy(&v, (const void *)(uintptr_t)p, 4); return v; }
+static inline void store32(usize p, uint32_t v) { __builtin_memcpy((void *)(uintptr_t)p, &v, 4); }
+static inline uint64_t load64(usize p) { uint64_t v; __builtin_memcpy(&v, (const void *)(uintptr_t)p, 8); return v; }
+static inline void store64(usize p, uint64_t v) { __builtin_memcpy((void *)(uintptr_t)p, &v, 8); }
+// memory.copy (bulk memory): overlapping ranges allowed, like AssemblyScript's memory.copy.
+static inline void copy(usize dst, usize src, usize n) { __builtin_memmove((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, n); }
+
+static inline uint32_t rotr32(uint32_t x, uint32_t s) { return (x >> (s & 31)) | (x << ((32 - s) & 31)); }
+
+// ---- record.ts: the record the loader reads after each call (i32 slots, layout in ABI.md) ----
+
+enum {
+  R_EVENT = 0,
+  R_OPCODE = 1,
+  R_FLAGS = 2,
+  R_PAYLOAD_PTR = 3,
+  R_PAYLOAD_LEN = 4,
+  R_MSG_PTR = 5,
+  R_MSG_LEN = 6,
+  R_MSG_OPCODE = 7,
+  R_CLOSE_CODE = 8,
+  R_ERROR_KIND = 9,
+  R_RX_WRITE_PTR = 10,
+  R_RX_SPACE = 11,
+  R_ERROR_OFFSET = 12, // f64 over slots 12-13
+  R_TX_FRAME_PTR = 14,
+  R_TX_FRAME_LEN = 15,
+  R_FRAME_LEN = 16,
+  R_FRAME_DONE = 17,
+  RECORD_SLOTS = 32,
+};
+
+extern usize record;
+
+static inline void put(int32_t slot, int32_t value) { store32(record + ((usize)slot << 2), (uint32_t)value); }
+static inline void put_offset(double value) { __builtin_memcpy((void *)(uintptr_t)(record + ((usize)R_ERROR_OFFSET << 2)), &value, 8); }
+
+// ---- errors.ts: a stable kind for callers and tests, and the close code RFC 6455 assigns it ----
+
+enum {
+  E_RSV_SET = 1,
+  E_RESERVED_OPCODE = 2,
+  E_CONTROL_FRAGMENTED = 3,
+  E_CONTROL_TOO_LONG = 4,
+  E_UNEXPECTED_CONTINUATION = 5,
+  E_EXPECTED_CONTINUATION = 6,
+  E_LENGTH_MSB_SET = 7,
+  E_MASK_UNEXPECTED = 8,
+  E_MASK_REQUIRED = 9,
+  E_CLOSE_PAYLOAD_ONE_BYTE = 10,
+  E_CLOSE_CODE_INVALID = 11,
+  E_INVALID_UTF8 = 12,
+  E_INVALID_UTF8_CLOSE_REASON = 13,
+  E_MESSAGE_TOO_BIG = 14,
+};
+
+static inline int32_t close_code_of(int32_t kind) {
+  if (kind == E_INVALID_UTF8 || kind == E_INVALID_UTF8_CLOSE_REASON) return 1007;
+  if (kind == E_MESSAGE_TOO_BIG) return 1009;
+  return 1002;
+}
+
+// Codes a peer may send in a close frame (RFC 6455 §7.4, IANA registry).
+static inline bool is_valid_close_code(int32_t code) {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+}
+
+// ---- events and roles (parser.ts) ----
+
+enum { NEED_MORE = 0, DATA = 1, PING = 2, PONG = 3, CLOSE = 4, ERROR = 5 };
+enum { ROLE_CLIENT = 0, ROLE_SERVER = 1 };
+
+// ---- the modules ----
+
+// mask.c
+static inline uint32_t rotate_key(uint32_t key, int32_t offset) { return rotr32(key, (uint32_t)((offset & 3) << 3)); }
+void mask_in_place(usize ptr, usize len, uint32_t key, int32_t offset);
+
+// utf8.c
+#define UTF8_ACCEPT 0u
+extern uint32_t utf8_state;
+extern int32_t utf8_error_index;
+bool utf8_feed(usize ptr, usize len);
+void utf8_reset(void);
+int32_t utf8_check(usize ptr, usize len);
+
+// regions.c
+usize alloc_region(usize size);
+usize grow_region(usize base, usize size, usize new_size);
+
+// parser.c
+void parser_init(int32_t role, usize max, uint32_t rsv);
+usize parser_rx_reserve(usize min);
+void parser_rx_commit(usize n);
+int32_t parser_next(void);
+
+// builder.c
+usize tx_reserve_bytes(usize len);
+usize tx_space_bytes(void);
+usize tx_build_frame(int32_t b0, usize len, uint32_t key, bool masked);
+void tx_pin_frame(void);
+void tx_release_frame(void);
+
+#endif

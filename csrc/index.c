@@ -1,0 +1,41 @@
+// The codec's exports: the ABI in assembly/ABI.md, the same names and signatures as assembly/index.ts.
+// Every export is an i32 function; `memory` is exported by the linker. The module imports nothing.
+#include "codec.h"
+
+usize record = 0;
+static bool client_role = true;
+
+EXPORT("abi_version") int32_t abi_version(void) { return 1; }
+
+EXPORT("init") usize init(int32_t role, int32_t max_message, int32_t allowed_rsv) {
+  if (record == 0) record = alloc_region((usize)RECORD_SLOTS << 2);
+  client_role = role == ROLE_CLIENT;
+  parser_init(role, (usize)max_message, (uint32_t)allowed_rsv);
+  tx_reserve_bytes(0); // the send region exists from the start, so tx_space() is meaningful
+  tx_release_frame();
+  return record;
+}
+
+EXPORT("rx_reserve") usize rx_reserve(int32_t min) { return parser_rx_reserve((usize)min); }
+
+EXPORT("rx_commit") void rx_commit(int32_t n) { parser_rx_commit((usize)n); }
+
+EXPORT("next") int32_t next(void) { return parser_next(); }
+
+EXPORT("tx_reserve") usize tx_reserve(int32_t len) { return tx_reserve_bytes((usize)len); }
+
+EXPORT("tx_build") usize tx_build(int32_t b0, int32_t len, int32_t key) {
+  return tx_build_frame(b0, (usize)len, (uint32_t)key, client_role);
+}
+
+EXPORT("tx_space") int32_t tx_space(void) { return (int32_t)tx_space_bytes(); }
+
+EXPORT("tx_pin") void tx_pin(void) { tx_pin_frame(); }
+
+EXPORT("tx_release") void tx_release(void) { tx_release_frame(); }
+
+EXPORT("mask") void mask(usize ptr, int32_t len, int32_t key, int32_t key_offset) {
+  mask_in_place(ptr, (usize)len, (uint32_t)key, key_offset);
+}
+
+EXPORT("utf8_validate") int32_t utf8_validate(usize ptr, int32_t len) { return utf8_check(ptr, (usize)len); }

@@ -1,0 +1,45 @@
+// RFC 6455 §5.3 masking: XOR with a 4-byte key, in place. v128 when built with SIMD, 8 bytes at a
+// time otherwise (mirrors assembly/mask.ts).
+//
+// The key as a little-endian i32 holds key byte 0 in its low byte; starting at key byte `offset` is
+// a rotation by whole bytes (rotate_key in codec.h).
+#include "codec.h"
+
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+#endif
+
+void mask_in_place(usize ptr, usize len, uint32_t key, int32_t offset) {
+  const uint32_t k = rotate_key(key, offset);
+  usize p = ptr;
+  const usize end = ptr + len;
+#ifdef __wasm_simd128__
+  const v128_t kv = wasm_i32x4_splat((int32_t)k);
+  while (p + 64 <= end) {
+    v128_t *q = (v128_t *)(uintptr_t)p;
+    wasm_v128_store(q, wasm_v128_xor(wasm_v128_load(q), kv));
+    wasm_v128_store(q + 1, wasm_v128_xor(wasm_v128_load(q + 1), kv));
+    wasm_v128_store(q + 2, wasm_v128_xor(wasm_v128_load(q + 2), kv));
+    wasm_v128_store(q + 3, wasm_v128_xor(wasm_v128_load(q + 3), kv));
+    p += 64;
+  }
+  while (p + 16 <= end) {
+    v128_t *q = (v128_t *)(uintptr_t)p;
+    wasm_v128_store(q, wasm_v128_xor(wasm_v128_load(q), kv));
+    p += 16;
+  }
+#else
+  const uint64_t k64 = (uint64_t)k | ((uint64_t)k << 32);
+  while (p + 8 <= end) {
+    store64(p, load64(p) ^ k64);
+    p += 8;
+  }
+#endif
+  // Tail: chunks above were multiples of 4 bytes, so the key phase is unchanged here.
+  uint32_t kb = k;
+  while (p < end) {
+    store8(p, load8(p) ^ (kb & 0xff));
+    kb = rotr32(kb, 8);
+    p++;
+  }
+}

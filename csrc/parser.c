@@ -1,0 +1,234 @@
+// The incremental frame parser (RFC 6455 §5), mirroring assembly/parser.ts: an explicit state machine
+// over a receive region in this module's memory. Bytes are read into the region by the caller, then
+// parsed in place: payloads are unmasked, UTF-8-checked as they arrive (fail-fast), and fragments of
+// one message are moved together so that a finished message is one contiguous view.
+#include "codec.h"
+
+#define INITIAL_RX 65536u
+#define MAX_CONTROL_FRAME (2u + 8u + 4u + 125u) // the most unparsed bytes kept besides a message
+
+static int32_t role = ROLE_CLIENT;
+static usize max_message = 64u << 20;
+static uint32_t allowed_rsv = 0;
+
+static usize rx_base = 0;
+static usize rx_cap = 0;
+static usize read_pos = 0;  // next unparsed byte
+static usize write_pos = 0; // end of received bytes
+static double fed = 0;      // bytes fed since init, to locate errors in the stream
+
+// The data message being assembled.
+static bool msg_active = false;
+static int32_t msg_opcode = 0;
+static usize msg_start = 0;
+static usize msg_len = 0;
+
+// The data frame whose payload is arriving.
+static bool in_frame = false;
+static int32_t fr_opcode = 0;
+static int32_t fr_flags = 0;
+static usize fr_len = 0;
+static usize fr_done = 0;
+static uint32_t fr_key = 0;
+static bool fr_masked = false;
+static usize fr_payload = 0;
+
+static bool failed = false;
+
+void parser_init(int32_t r, usize max, uint32_t rsv) {
+  role = r;
+  max_message = max;
+  allowed_rsv = rsv & 0x70;
+  if (rx_base == 0) {
+    rx_base = alloc_region(INITIAL_RX);
+    rx_cap = INITIAL_RX;
+  }
+  read_pos = write_pos = msg_start = rx_base;
+  msg_active = in_frame = failed = false;
+  msg_len = fr_len = fr_done = 0;
+  fed = 0;
+  utf8_reset();
+}
+
+// Records a protocol error detected at address `at` (reported as a stream offset); sticky.
+static int32_t fail(int32_t kind, usize at) {
+  failed = true;
+  put(R_CLOSE_CODE, close_code_of(kind));
+  put(R_ERROR_KIND, kind);
+  put_offset(fed - (double)(write_pos - at));
+  put(R_EVENT, ERROR);
+  return ERROR;
+}
+
+// Moves the assembled message, then the unparsed bytes, to the start of the region.
+static void compact(void) {
+  usize dst = rx_base;
+  if (msg_active) {
+    if (msg_start != dst) copy(dst, msg_start, msg_len);
+    fr_payload = fr_payload - msg_start + dst;
+    msg_start = dst;
+    dst += msg_len;
+  }
+  const usize unparsed = write_pos - read_pos;
+  if (read_pos != dst) copy(dst, read_pos, unparsed);
+  read_pos = dst;
+  write_pos = dst + unparsed;
+}
+
+usize parser_rx_reserve(usize min) {
+  if (!msg_active && read_pos == write_pos) {
+    read_pos = write_pos = msg_start = rx_base;
+  } else if (rx_base + rx_cap - write_pos < min) {
+    compact();
+  }
+  const usize used = write_pos - rx_base;
+  if (rx_cap - used < min) {
+    // Bounded: besides the message (≤ max_message), at most a partial header or control frame waits.
+    // (Written as in parser.ts, where `min` appears on both sides.)
+    if (used + min > max_message + MAX_CONTROL_FRAME + min) return 0;
+    usize cap = rx_cap << 1;
+    while (cap < used + min) cap <<= 1;
+    const usize base = grow_region(rx_base, rx_cap, cap);
+    if (base == 0) return 0;
+    if (base != rx_base) {
+      copy(base, rx_base, used);
+      const usize delta = base - rx_base;
+      read_pos += delta;
+      write_pos += delta;
+      msg_start += delta;
+      fr_payload += delta;
+      rx_base = base;
+    }
+    rx_cap = cap;
+  }
+  put(R_RX_WRITE_PTR, (int32_t)write_pos);
+  put(R_RX_SPACE, (int32_t)(rx_base + rx_cap - write_pos));
+  return write_pos;
+}
+
+void parser_rx_commit(usize n) {
+  write_pos += n;
+  fed += (double)n;
+}
+
+// Takes in what has arrived of the current data frame's payload; reports the frame when complete.
+static int32_t continue_frame(void) {
+  const usize here = write_pos - read_pos, left = fr_len - fr_done;
+  const usize n = here < left ? here : left;
+  if (n > 0) {
+    const usize src = read_pos;
+    if (fr_masked) mask_in_place(src, n, rotate_key(fr_key, (int32_t)(fr_done & 3)), 0);
+    if (msg_opcode == 1 && !utf8_feed(src, n)) return fail(E_INVALID_UTF8, src + (usize)utf8_error_index);
+    const usize dst = msg_start + msg_len;
+    if (dst != src) copy(dst, src, n);
+    msg_len += n;
+    fr_done += n;
+    read_pos += n;
+  }
+  put(R_FRAME_LEN, (int32_t)fr_len);
+  put(R_FRAME_DONE, (int32_t)fr_done);
+  if (fr_done < fr_len) return NEED_MORE;
+  in_frame = false;
+  const bool fin = (fr_flags & 0x80) != 0;
+  if (fin) {
+    if (msg_opcode == 1 && utf8_state != UTF8_ACCEPT) return fail(E_INVALID_UTF8, read_pos);
+    msg_active = false;
+  }
+  put(R_OPCODE, fr_opcode);
+  put(R_FLAGS, fr_flags);
+  put(R_PAYLOAD_PTR, (int32_t)fr_payload);
+  put(R_PAYLOAD_LEN, (int32_t)fr_len);
+  put(R_MSG_PTR, (int32_t)msg_start);
+  put(R_MSG_LEN, (int32_t)msg_len);
+  put(R_MSG_OPCODE, msg_opcode);
+  put(R_EVENT, DATA);
+  return DATA;
+}
+
+int32_t parser_next(void) {
+  if (failed) return ERROR;
+  for (;;) {
+    if (in_frame) return continue_frame();
+    const usize avail = write_pos - read_pos;
+    if (avail < 2) return NEED_MORE;
+    const usize p = read_pos;
+    const uint32_t b0 = load8(p);
+    const uint32_t b1 = load8(p + 1);
+    const bool fin = (b0 & 0x80) != 0;
+    const int32_t opcode = (int32_t)(b0 & 0x0f);
+    const bool control = opcode >= 8;
+    if ((b0 & 0x70 & ~allowed_rsv) != 0) return fail(E_RSV_SET, p);
+    if ((opcode > 2 && opcode < 8) || opcode > 10) return fail(E_RESERVED_OPCODE, p);
+    if (control && !fin) return fail(E_CONTROL_FRAGMENTED, p);
+    if (opcode == 0 && !msg_active) return fail(E_UNEXPECTED_CONTINUATION, p);
+    if ((opcode == 1 || opcode == 2) && msg_active) return fail(E_EXPECTED_CONTINUATION, p);
+    const bool masked = (b1 & 0x80) != 0;
+    if (masked && role == ROLE_CLIENT) return fail(E_MASK_UNEXPECTED, p + 1);
+    if (!masked && role == ROLE_SERVER) return fail(E_MASK_REQUIRED, p + 1);
+    const uint32_t len7 = b1 & 0x7f;
+    if (control && len7 > 125) return fail(E_CONTROL_TOO_LONG, p + 1);
+    usize hdr = 2;
+    usize len = len7;
+    if (len7 == 126) {
+      if (avail < 4) return NEED_MORE;
+      len = __builtin_bswap16(load16(p + 2));
+      hdr = 4;
+    } else if (len7 == 127) {
+      if (avail < 10) return NEED_MORE;
+      const uint64_t len64 = __builtin_bswap64(load64(p + 2));
+      if ((len64 >> 63) != 0) return fail(E_LENGTH_MSB_SET, p + 2);
+      if (len64 > (uint64_t)max_message) return fail(E_MESSAGE_TOO_BIG, p + 9);
+      len = (usize)len64;
+      hdr = 10;
+    }
+    if (!control) {
+      const usize before = opcode == 0 ? msg_len : 0;
+      if (len > max_message || before + len > max_message) return fail(E_MESSAGE_TOO_BIG, p + hdr - 1);
+    }
+    if (masked) hdr += 4;
+    if (avail < hdr) return NEED_MORE;
+    const uint32_t key = masked ? load32(p + hdr - 4) : 0;
+
+    if (control) {
+      if (avail < hdr + len) return NEED_MORE;
+      const usize payload = p + hdr;
+      if (masked) mask_in_place(payload, len, key, 0);
+      int32_t code = 1005;
+      if (opcode == 8) {
+        if (len == 1) return fail(E_CLOSE_PAYLOAD_ONE_BYTE, payload);
+        if (len >= 2) {
+          code = (int32_t)__builtin_bswap16(load16(payload));
+          if (!is_valid_close_code(code)) return fail(E_CLOSE_CODE_INVALID, payload + 1);
+          const int32_t bad = utf8_check(payload + 2, len - 2);
+          if (bad >= 0) return fail(E_INVALID_UTF8_CLOSE_REASON, payload + 2 + (usize)bad);
+        }
+      }
+      read_pos = payload + len;
+      put(R_OPCODE, opcode);
+      put(R_FLAGS, (int32_t)(b0 & 0xf0));
+      put(R_PAYLOAD_PTR, (int32_t)payload);
+      put(R_PAYLOAD_LEN, (int32_t)len);
+      put(R_CLOSE_CODE, code);
+      const int32_t ev = opcode == 9 ? PING : opcode == 10 ? PONG : CLOSE;
+      put(R_EVENT, ev);
+      return ev;
+    }
+
+    read_pos = p + hdr;
+    if (opcode != 0) {
+      msg_active = true;
+      msg_opcode = opcode;
+      msg_start = read_pos;
+      msg_len = 0;
+      utf8_reset();
+    }
+    in_frame = true;
+    fr_opcode = opcode;
+    fr_flags = (int32_t)(b0 & 0xf0);
+    fr_len = len;
+    fr_done = 0;
+    fr_key = key;
+    fr_masked = masked;
+    fr_payload = msg_start + msg_len;
+  }
+}

@@ -1,0 +1,117 @@
+// Bun: Bun.connect (plain and TLS). Bun hands over its own buffers: each chunk is copied once into WASM memory.
+import { createClient } from '../src/api.ts';
+import { WebSocketError } from '../src/protocol/errors.ts';
+import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
+
+type BunSocket = Bun.Socket<undefined>;
+
+class BunTransport implements Transport {
+  readonly holdsReadView = false;
+  // What the kernel did not take yet, copied: Bun's write() does not buffer.
+  private readonly queue: Uint8Array[] = [];
+  private queued = 0;
+
+  constructor(
+    private readonly socket: BunSocket,
+    private readonly sink: TransportSink,
+  ) {}
+
+  write(data: Uint8Array): boolean {
+    if (this.queued === 0) {
+      const written = this.socket.write(data);
+      if (written >= data.length) return true;
+      data = data.subarray(Math.max(written, 0));
+    }
+    this.queue.push(data.slice());
+    this.queued += data.length;
+    return true;
+  }
+
+  /** Bun's drain: the socket can take more. */
+  flush(): void {
+    while (this.queue.length > 0) {
+      const head = this.queue[0];
+      const written = this.socket.write(head);
+      if (written <= 0) return;
+      this.queued -= written;
+      if (written < head.length) {
+        this.queue[0] = head.subarray(written);
+        return;
+      }
+      this.queue.shift();
+    }
+    this.sink.onDrain();
+  }
+
+  get bufferedAmount(): number {
+    return this.queued;
+  }
+  end(): void {
+    this.socket.end();
+  }
+  destroy(): void {
+    this.socket.terminate();
+  }
+}
+
+export const bunTransport: TransportFactory = (options: ConnectOptions, sink: TransportSink) =>
+  new Promise<Transport>((resolve, reject) => {
+    const { host, port, secure } = options;
+    const where = `${secure ? 'wss' : 'ws'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    let transport: BunTransport | null = null;
+    let settled = false;
+    let lastError: Error | undefined;
+    const open = (socket: BunSocket) => {
+      socket.setNoDelay(true);
+      transport = new BunTransport(socket, sink);
+      settled = true;
+      resolve(transport);
+    };
+    const fail = (error: WebSocketError) => {
+      if (settled) return;
+      settled = true;
+      reject(error);
+    };
+    Bun.connect({
+      hostname: host,
+      port,
+      tls: secure
+        ? { serverName: options.servername, rejectUnauthorized: options.rejectUnauthorized, ca: options.ca }
+        : undefined,
+      socket: {
+        open(socket) {
+          if (!secure) open(socket);
+        },
+        handshake(socket, success, authorizationError) {
+          if (success || (authorizationError && !options.rejectUnauthorized)) open(socket);
+          else {
+            fail(new WebSocketError('ERR_TLS', `TLS handshake with ${where} failed: ${authorizationError?.message ?? 'not authorized'}`, { cause: authorizationError }));
+            socket.terminate();
+          }
+        },
+        data(_socket, data) {
+          sink.onChunk(data);
+        },
+        drain() {
+          transport?.flush();
+        },
+        error(_socket, error) {
+          lastError = error;
+          fail(new WebSocketError(secure ? 'ERR_TLS' : 'ERR_CONNECT', `Connection to ${where} failed: ${error.message}`, { cause: error }));
+        },
+        connectError(_socket, error) {
+          const code = (error as { code?: string }).code;
+          fail(new WebSocketError('ERR_CONNECT', `Could not connect to ${where}: ${code ? code + ': ' : ''}${error.message}`, { cause: error }));
+        },
+        close(_socket, error) {
+          if (transport) sink.onClose(error ?? lastError);
+          else fail(new WebSocketError(secure ? 'ERR_TLS' : 'ERR_CONNECT', `Connection to ${where} closed while connecting${error ? ': ' + error.message : ''}`));
+        },
+      },
+    }).catch((error: Error) =>
+      fail(new WebSocketError('ERR_CONNECT', `Could not connect to ${where}: ${error.message}`, { cause: error })),
+    );
+  });
+
+export const { WebSocket, connect } = createClient(bunTransport);
+export * from '../src/api.ts';

@@ -1,0 +1,118 @@
+// Deno: Deno.connect / Deno.connectTls, reading straight into WASM memory with conn.read(view).
+import { createClient } from '../src/api.ts';
+import { WebSocketError } from '../src/protocol/errors.ts';
+import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
+
+class DenoTransport implements Transport {
+  readonly holdsReadView = true;
+  // Writes in flight, in order: Deno reads each view until its write resolves.
+  private readonly queue: Uint8Array[] = [];
+  private queued = 0;
+  private closed = false;
+
+  constructor(
+    private readonly conn: Deno.Conn,
+    private readonly sink: TransportSink,
+  ) {
+    void this.readLoop();
+  }
+
+  private async readLoop(): Promise<void> {
+    let error: Error | undefined;
+    try {
+      for (;;) {
+        const n = await this.conn.read(this.sink.readBuffer());
+        if (n === null) break;
+        this.sink.onRead(n);
+      }
+    } catch (e) {
+      if (!this.closed) error = e as Error;
+    }
+    this.destroy();
+    this.sink.onClose(error);
+  }
+
+  write(data: Uint8Array): boolean {
+    this.queue.push(data);
+    this.queued += data.length;
+    if (this.queue.length === 1) void this.writeLoop();
+    return false;
+  }
+
+  private async writeLoop(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        let head = this.queue[0];
+        while (head.length > 0) {
+          const n = await this.conn.write(head);
+          this.queued -= n;
+          head = head.subarray(n);
+        }
+        this.queue.shift();
+      }
+    } catch {
+      this.queue.length = 0;
+      this.queued = 0;
+      this.destroy();
+      return;
+    }
+    if (this.ending) this.closeWrite();
+    this.sink.onDrain();
+  }
+
+  get bufferedAmount(): number {
+    return this.queued;
+  }
+  end(): void {
+    this.ending = true;
+    if (this.queue.length === 0) this.closeWrite();
+  }
+  private ending = false;
+  private closeWrite(): void {
+    if (this.closed) return;
+    (this.conn as Deno.TcpConn).closeWrite().catch(() => this.destroy());
+  }
+  destroy(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.conn.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+export const denoTransport: TransportFactory = async (options: ConnectOptions, sink: TransportSink) => {
+  const { host, port, secure } = options;
+  const where = `${secure ? 'wss' : 'ws'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let conn: Deno.Conn;
+  try {
+    conn = await Deno.connect({ hostname: host, port, transport: 'tcp' });
+  } catch (error) {
+    throw new WebSocketError('ERR_CONNECT', `Could not connect to ${where}: ${(error as Error).message}`, { cause: error });
+  }
+  (conn as Deno.TcpConn).setNoDelay(true);
+  if (options.signal?.aborted) {
+    conn.close();
+    throw new WebSocketError('ERR_CONNECT', `Connecting to ${where} was aborted`);
+  }
+  if (secure) {
+    if (!options.rejectUnauthorized) {
+      // Deno has no per-connection switch: --unsafely-ignore-certificate-errors does it process-wide.
+    }
+    try {
+      const caCerts = options.ca === undefined ? undefined : Array.isArray(options.ca) ? options.ca : [options.ca];
+      const tlsConn = await Deno.startTls(conn as Deno.TcpConn, { hostname: options.servername, caCerts });
+      await tlsConn.handshake();
+      conn = tlsConn;
+    } catch (error) {
+      conn.close();
+      throw new WebSocketError('ERR_TLS', `TLS handshake with ${where} failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return new DenoTransport(conn, sink);
+};
+
+export const { WebSocket, connect } = createClient(denoTransport);
+export * from '../src/api.ts';

@@ -1,0 +1,100 @@
+// Node: node:net (reading straight into WASM memory through `onread`) and node:tls.
+import net from 'node:net';
+import tls from 'node:tls';
+import { createClient } from '../src/api.ts';
+import { WebSocketError } from '../src/protocol/errors.ts';
+import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
+
+class NodeTransport implements Transport {
+  private waiting = false;
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly sink: TransportSink,
+    readonly holdsReadView: boolean,
+  ) {}
+
+  write(data: Uint8Array): boolean {
+    const socket = this.socket;
+    socket.write(data, this.afterWrite);
+    if (socket.writableLength === 0) return true; // handed to the kernel synchronously
+    this.waiting = true;
+    return false;
+  }
+
+  private readonly afterWrite = (): void => {
+    if (this.waiting && this.socket.writableLength === 0) {
+      this.waiting = false;
+      this.sink.onDrain();
+    }
+  };
+
+  get bufferedAmount(): number {
+    return this.socket.writableLength;
+  }
+  end(): void {
+    this.socket.end();
+  }
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+function describe(error: NodeJS.ErrnoException): string {
+  return error.code ? `${error.code}: ${error.message}` : error.message;
+}
+
+export const nodeTransport: TransportFactory = (options: ConnectOptions, sink: TransportSink) =>
+  new Promise<Transport>((resolve, reject) => {
+    const { host, port, secure } = options;
+    let socket: net.Socket;
+    if (secure) {
+      socket = tls.connect({
+        host,
+        port,
+        servername: net.isIP(options.servername) ? undefined : options.servername,
+        rejectUnauthorized: options.rejectUnauthorized,
+        ca: options.ca,
+      });
+      socket.on('data', (chunk: Buffer) => sink.onChunk(chunk));
+    } else {
+      socket = net.connect({
+        host,
+        port,
+        noDelay: true,
+        onread: {
+          buffer: () => sink.readBuffer(),
+          callback: (n: number) => {
+            sink.onRead(n);
+            return true;
+          },
+        },
+      });
+    }
+    socket.setNoDelay(true);
+    let open = false;
+    let tcpConnected = false;
+    let lastError: Error | undefined;
+    socket.once('connect', () => (tcpConnected = true));
+    socket.once(secure ? 'secureConnect' : 'connect', () => {
+      open = true;
+      resolve(new NodeTransport(socket, sink, !secure));
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      lastError = error;
+      if (open) return;
+      const where = `${secure ? 'wss' : 'ws'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+      reject(
+        secure && tcpConnected
+          ? new WebSocketError('ERR_TLS', `TLS handshake with ${where} failed: ${describe(error)}`, { cause: error })
+          : new WebSocketError('ERR_CONNECT', `Could not connect to ${where}: ${describe(error)}`, { cause: error }),
+      );
+    });
+    socket.on('close', () => {
+      if (open) sink.onClose(lastError);
+      else reject(new WebSocketError('ERR_CONNECT', `Connection to ${host}:${port} closed while connecting`));
+    });
+    options.signal?.addEventListener('abort', () => socket.destroy(), { once: true });
+  });
+
+export const { WebSocket, connect } = createClient(nodeTransport);
+export * from '../src/api.ts';

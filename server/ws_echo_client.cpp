@@ -1,0 +1,280 @@
+// Boost.Beast WebSocket benchmark client: one connection, request/response.
+//
+//   ws_echo_client <is_async 1|0> <is_secure 1|0> <host> <port> <msg_size> <duration_sec>
+//
+// Sends a binary message of msg_size bytes, waits for its echo, checks the echo's size and
+// type, and repeats for duration_sec seconds after 100 uncounted warm-up round trips.
+// Output: the LAST line of stdout is `rps=<requests per second>` (e.g. `rps=12345.6`).
+// Any failure prints `ws_echo_client: <what>: <why>` on stderr and exits 1 (2 for bad usage).
+// TLS does not verify the certificate (self-signed loopback server) but sends SNI for names.
+
+#include <utility>  // Boost 1.74's awaitable.hpp uses std::exchange without including it.
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
+using tcp = boost::asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr int kWarmup = 100;
+
+struct Options {
+  bool async = false;
+  bool secure = false;
+  std::string host;
+  std::string port;
+  std::size_t size = 0;
+  double seconds = 0;
+};
+
+// Names what failed; the error code says why.
+struct Failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Result {
+  std::uint64_t count = 0;
+  double seconds = 0;
+};
+
+void check_echo(bool got_binary, std::size_t got, std::size_t expected) {
+  if (!got_binary) throw Failure("echo mismatch: expected a binary message, got text");
+  if (got != expected)
+    throw Failure("echo mismatch: sent " + std::to_string(expected) + " bytes, got " +
+                  std::to_string(got));
+}
+
+template <class WebSocket>
+void configure(WebSocket& ws, const Options& opt) {
+  ws.binary(true);
+  ws.auto_fragment(false);
+  ws.read_message_max(std::max<std::size_t>(opt.size + 1, 64 * 1024 * 1024));
+  // A client masks into this buffer before writing: sized to the message it is one write
+  // per frame, instead of one per 4 KiB (Beast's default).
+  ws.write_buffer_bytes(std::max<std::size_t>(opt.size, 4096));
+}
+
+void set_sni(SSL* handle, const std::string& host) {
+  boost::system::error_code ec;
+  net::ip::make_address(host, ec);
+  if (ec && !SSL_set_tlsext_host_name(handle, host.c_str()))  // SNI is for names, not IPs
+    throw Failure("tls: cannot set SNI");
+}
+
+template <class WebSocket>
+Result run_sync(WebSocket& ws, const Options& opt) {
+  const std::vector<unsigned char> payload(opt.size, 0x5a);
+  beast::flat_buffer buffer;
+  buffer.reserve(opt.size + 1);
+  const auto round_trip = [&] {
+    ws.write(net::buffer(payload));
+    ws.read(buffer);
+    check_echo(ws.got_binary(), buffer.size(), opt.size);
+    buffer.consume(buffer.size());
+  };
+  for (int i = 0; i < kWarmup; ++i) round_trip();
+  Result result;
+  const auto start = Clock::now();
+  const auto end = start + std::chrono::duration<double>(opt.seconds);
+  Clock::time_point now;
+  do {
+    round_trip();
+    ++result.count;
+    now = Clock::now();
+  } while (now < end);
+  result.seconds = std::chrono::duration<double>(now - start).count();
+  ws.close(websocket::close_code::normal);
+  return result;
+}
+
+template <class WebSocket>
+net::awaitable<Result> run_async(WebSocket& ws, const Options& opt) {
+  const std::vector<unsigned char> payload(opt.size, 0x5a);
+  beast::flat_buffer buffer;
+  buffer.reserve(opt.size + 1);
+  Result result;
+  const auto end_of = [&](Clock::time_point start) {
+    return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.seconds));
+  };
+  auto start = Clock::now();
+  auto end = end_of(start);
+  for (std::uint64_t i = 0;; ++i) {
+    co_await ws.async_write(net::buffer(payload), net::use_awaitable);
+    co_await ws.async_read(buffer, net::use_awaitable);
+    check_echo(ws.got_binary(), buffer.size(), opt.size);
+    buffer.consume(buffer.size());
+    const auto now = Clock::now();
+    if (i + 1 == kWarmup) {
+      start = now;
+      end = end_of(start);
+    } else if (i >= kWarmup) {
+      ++result.count;
+      if (now >= end) {
+        result.seconds = std::chrono::duration<double>(now - start).count();
+        break;
+      }
+    }
+  }
+  co_await ws.async_close(websocket::close_code::normal, net::use_awaitable);
+  co_return result;
+}
+
+// Runs a step and turns its error into a Failure that names the step.
+template <class F>
+auto step(const char* what, F&& f) {
+  try {
+    return f();
+  } catch (const boost::system::system_error& e) {
+    throw Failure(std::string(what) + ": " + e.code().message());
+  }
+}
+
+template <class F>
+net::awaitable<void> step_async(const char* what, F f) {
+  try {
+    co_await f();
+  } catch (const boost::system::system_error& e) {
+    throw Failure(std::string(what) + ": " + e.code().message());
+  }
+}
+
+Result sync_client(const Options& opt) {
+  net::io_context ioc;
+  tcp::resolver resolver(ioc);
+  const auto endpoints = step("resolve", [&] { return resolver.resolve(opt.host, opt.port); });
+  const std::string host_header = opt.host + ":" + opt.port;
+  if (!opt.secure) {
+    websocket::stream<tcp::socket> ws(ioc);
+    configure(ws, opt);
+    step("connect", [&] { net::connect(ws.next_layer(), endpoints); });
+    ws.next_layer().set_option(tcp::no_delay(true));
+    step("websocket handshake", [&] { ws.handshake(host_header, "/"); });
+    return step("echo", [&] { return run_sync(ws, opt); });
+  }
+  ssl::context ctx(ssl::context::tls_client);
+  ctx.set_verify_mode(ssl::verify_none);
+  websocket::stream<beast::ssl_stream<tcp::socket>> ws(ioc, ctx);
+  configure(ws, opt);
+  set_sni(ws.next_layer().native_handle(), opt.host);
+  step("connect", [&] { net::connect(beast::get_lowest_layer(ws), endpoints); });
+  beast::get_lowest_layer(ws).set_option(tcp::no_delay(true));
+  step("tls handshake", [&] { ws.next_layer().handshake(ssl::stream_base::client); });
+  step("websocket handshake", [&] { ws.handshake(host_header, "/"); });
+  return step("echo", [&] { return run_sync(ws, opt); });
+}
+
+template <class WebSocket>
+net::awaitable<void> async_session(WebSocket& ws, const Options& opt, Result& out) {
+  tcp::resolver resolver(co_await net::this_coro::executor);
+  tcp::resolver::results_type endpoints;
+  co_await step_async("resolve", [&]() -> net::awaitable<void> {
+    endpoints = co_await resolver.async_resolve(opt.host, opt.port, net::use_awaitable);
+  });
+  co_await step_async("connect", [&]() -> net::awaitable<void> {
+    co_await net::async_connect(beast::get_lowest_layer(ws), endpoints, net::use_awaitable);
+  });
+  beast::get_lowest_layer(ws).set_option(tcp::no_delay(true));
+  if constexpr (!std::is_same_v<typename WebSocket::next_layer_type, tcp::socket>) {
+    co_await step_async("tls handshake", [&]() -> net::awaitable<void> {
+      co_await ws.next_layer().async_handshake(ssl::stream_base::client, net::use_awaitable);
+    });
+  }
+  co_await step_async("websocket handshake", [&]() -> net::awaitable<void> {
+    co_await ws.async_handshake(opt.host + ":" + opt.port, "/", net::use_awaitable);
+  });
+  co_await step_async("echo", [&]() -> net::awaitable<void> { out = co_await run_async(ws, opt); });
+}
+
+template <class WebSocket>
+void run_on(net::io_context& ioc, WebSocket& ws, const Options& opt, Result& result) {
+  std::exception_ptr error;
+  net::co_spawn(ioc, async_session(ws, opt, result), [&](std::exception_ptr e) { error = e; });
+  ioc.run();
+  if (error) std::rethrow_exception(error);
+}
+
+Result async_client(const Options& opt) {
+  net::io_context ioc(1);
+  Result result;
+  if (!opt.secure) {
+    websocket::stream<tcp::socket> ws(ioc);
+    configure(ws, opt);
+    run_on(ioc, ws, opt, result);
+    return result;
+  }
+  ssl::context ctx(ssl::context::tls_client);
+  ctx.set_verify_mode(ssl::verify_none);
+  websocket::stream<beast::ssl_stream<tcp::socket>> ws(ioc, ctx);
+  configure(ws, opt);
+  set_sni(ws.next_layer().native_handle(), opt.host);
+  run_on(ioc, ws, opt, result);
+  return result;
+}
+
+bool parse_flag(const std::string& text, const char* name) {
+  if (text == "1") return true;
+  if (text == "0") return false;
+  throw std::invalid_argument(std::string(name) + " must be 1 or 0, got '" + text + "'");
+}
+
+Options parse(int argc, char** argv) {
+  if (argc != 7)
+    throw std::invalid_argument(
+        "usage: ws_echo_client <is_async 1|0> <is_secure 1|0> <host> <port> <msg_size> <duration_sec>");
+  Options opt;
+  opt.async = parse_flag(argv[1], "is_async");
+  opt.secure = parse_flag(argv[2], "is_secure");
+  opt.host = argv[3];
+  opt.port = argv[4];
+  std::size_t used = 0;
+  const std::string size = argv[5], seconds = argv[6];
+  if (size.empty() || size[0] == '-') throw std::invalid_argument("bad msg_size: " + size);
+  opt.size = std::stoull(size, &used);
+  if (used != size.size()) throw std::invalid_argument("bad msg_size: " + size);
+  opt.seconds = std::stod(seconds, &used);
+  if (used != seconds.size() || !(opt.seconds > 0))
+    throw std::invalid_argument("bad duration_sec: " + seconds);
+  return opt;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options opt;
+  try {
+    opt = parse(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "ws_echo_client: " << e.what() << '\n';
+    return 2;
+  }
+  try {
+    const Result result = opt.async ? async_client(opt) : sync_client(opt);
+    std::printf("requests=%llu seconds=%.3f\n", static_cast<unsigned long long>(result.count),
+                result.seconds);
+    std::printf("rps=%.1f\n", static_cast<double>(result.count) / result.seconds);
+    std::fflush(stdout);
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "ws_echo_client: " << e.what() << '\n';
+    return 1;
+  }
+}

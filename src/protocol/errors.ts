@@ -1,0 +1,36 @@
+// Errors a user can read: each failure has its own stable code and a message saying what happened.
+
+export type WebSocketErrorCode =
+  | 'ERR_INVALID_URL'
+  | 'ERR_CONNECT' // the TCP connection could not be made (refused, unreachable, DNS)
+  | 'ERR_TLS' // the TLS handshake failed (certificate, protocol)
+  | 'ERR_HANDSHAKE_STATUS' // the server answered with something other than 101
+  | 'ERR_HANDSHAKE' // a 101 that breaks RFC 6455 §4.1 (headers, accept key, protocol, extensions)
+  | 'ERR_HANDSHAKE_TIMEOUT'
+  | 'ERR_CLOSED_DURING_HANDSHAKE'
+  | 'ERR_PROTOCOL' // the peer broke the framing rules; `closeCode` says which close code we sent
+  | 'ERR_CONNECTION_LOST' // the socket ended or failed without a close handshake
+  | 'ERR_BUFFER_FULL' // more was buffered for sending than maxBufferedAmount allows
+  | 'ERR_CLOSE_TIMEOUT';
+
+export class WebSocketError extends Error {
+  readonly code: WebSocketErrorCode;
+  /** For ERR_HANDSHAKE_STATUS: the HTTP status the server answered with. */
+  readonly status?: number;
+  /** For ERR_PROTOCOL: the close code sent to the peer (1002, 1007, 1009) and the codec's error kind. */
+  readonly closeCode?: number;
+  readonly kind?: string;
+
+  constructor(
+    code: WebSocketErrorCode,
+    message: string,
+    details: { status?: number; closeCode?: number; kind?: string; cause?: unknown } = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'WebSocketError';
+    this.code = code;
+    if (details.status !== undefined) this.status = details.status;
+    if (details.closeCode !== undefined) this.closeCode = details.closeCode;
+    if (details.kind !== undefined) this.kind = details.kind;
+  }
+}

@@ -1,0 +1,132 @@
+// The opening handshake (RFC 6455 §4.1): the client's request, and the checks on the server's answer.
+import type { Endpoint } from './url.ts';
+import { WebSocketError } from './errors.ts';
+
+const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+const MAX_HEAD = 16 * 1024;
+// RFC 7230 token characters: a subprotocol name is a token.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+export function createKey(): string {
+  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
+}
+
+export async function acceptFor(key: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-1', new TextEncoder().encode(key + GUID));
+  return btoa(String.fromCharCode(...new Uint8Array(digest)));
+}
+
+/** Why a list of subprotocols cannot be offered, or null when it can. */
+export function protocolsProblem(protocols: readonly string[]): string | null {
+  const seen = new Set<string>();
+  for (const p of protocols) {
+    if (!TOKEN.test(p)) return `Invalid subprotocol "${p}"`;
+    if (seen.has(p)) return `Duplicate subprotocol "${p}"`;
+    seen.add(p);
+  }
+  return null;
+}
+
+export function buildRequest(
+  endpoint: Endpoint,
+  key: string,
+  protocols: readonly string[],
+  headers: Readonly<Record<string, string>>,
+): string {
+  const lines = [
+    `GET ${endpoint.resource} HTTP/1.1`,
+    `Host: ${endpoint.hostHeader}`,
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    `Sec-WebSocket-Key: ${key}`,
+    'Sec-WebSocket-Version: 13',
+  ];
+  if (protocols.length > 0) lines.push(`Sec-WebSocket-Protocol: ${protocols.join(', ')}`);
+  for (const [name, value] of Object.entries(headers)) {
+    if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new TypeError(`Invalid header ${JSON.stringify(name)}`);
+    lines.push(`${name}: ${value}`);
+  }
+  return lines.join('\r\n') + '\r\n\r\n';
+}
+
+export interface ResponseHead {
+  status: number;
+  statusText: string;
+  /** Lower-cased names; repeated headers joined with ", ". */
+  headers: Map<string, string>;
+  /** Bytes of the head, including the blank line: what follows are frames. */
+  length: number;
+}
+
+/** Parses the response head once it is complete; null while it is not. */
+export function parseResponseHead(bytes: Uint8Array): ResponseHead | null {
+  let end = -1;
+  for (let i = 3; i < bytes.length; i++) {
+    if (bytes[i] === 10 && bytes[i - 1] === 13 && bytes[i - 2] === 10 && bytes[i - 3] === 13) {
+      end = i + 1;
+      break;
+    }
+  }
+  if (end < 0) {
+    if (bytes.length > MAX_HEAD) {
+      throw new WebSocketError('ERR_HANDSHAKE', `Handshake response head exceeds ${MAX_HEAD} bytes`);
+    }
+    return null;
+  }
+  const text = new TextDecoder('latin1').decode(bytes.subarray(0, end - 4));
+  const [statusLine, ...headerLines] = text.split('\r\n');
+  const match = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(statusLine);
+  if (!match) throw new WebSocketError('ERR_HANDSHAKE', `Invalid HTTP status line: ${JSON.stringify(statusLine.slice(0, 100))}`);
+  const headers = new Map<string, string>();
+  for (const line of headerLines) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new WebSocketError('ERR_HANDSHAKE', `Invalid HTTP header line: ${JSON.stringify(line.slice(0, 100))}`);
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    const previous = headers.get(name);
+    headers.set(name, previous === undefined ? value : `${previous}, ${value}`);
+  }
+  return { status: Number(match[1]), statusText: match[2] ?? '', headers, length: end };
+}
+
+function hasToken(value: string | undefined, token: string): boolean {
+  return value !== undefined && value.split(',').some((part) => part.trim().toLowerCase() === token);
+}
+
+/** Checks a response against RFC 6455 §4.1; returns the chosen subprotocol and extensions. */
+export function verifyResponse(
+  head: ResponseHead,
+  expectedAccept: string,
+  protocols: readonly string[],
+): { protocol: string; extensions: string } {
+  if (head.status !== 101) {
+    throw new WebSocketError(
+      'ERR_HANDSHAKE_STATUS',
+      `Unexpected server response: ${head.status}${head.statusText ? ' ' + head.statusText : ''} (expected 101 Switching Protocols)`,
+      { status: head.status },
+    );
+  }
+  const h = head.headers;
+  if (!hasToken(h.get('upgrade'), 'websocket')) {
+    throw new WebSocketError('ERR_HANDSHAKE', `Invalid Upgrade header: ${JSON.stringify(h.get('upgrade') ?? null)} (expected "websocket")`);
+  }
+  if (!hasToken(h.get('connection'), 'upgrade')) {
+    throw new WebSocketError('ERR_HANDSHAKE', `Invalid Connection header: ${JSON.stringify(h.get('connection') ?? null)} (expected "Upgrade")`);
+  }
+  const accept = h.get('sec-websocket-accept');
+  if (accept !== expectedAccept) {
+    throw new WebSocketError('ERR_HANDSHAKE', `Invalid Sec-WebSocket-Accept: ${JSON.stringify(accept ?? null)} (expected ${JSON.stringify(expectedAccept)})`);
+  }
+  const extensions = h.get('sec-websocket-extensions');
+  if (extensions !== undefined && extensions !== '') {
+    throw new WebSocketError('ERR_HANDSHAKE', `Server chose extensions that were not offered: ${extensions}`);
+  }
+  const protocol = h.get('sec-websocket-protocol') ?? '';
+  if (protocol !== '' && !protocols.includes(protocol)) {
+    throw new WebSocketError('ERR_HANDSHAKE', `Server chose subprotocol "${protocol}", which was not offered`);
+  }
+  if (protocol === '' && protocols.length > 0) {
+    throw new WebSocketError('ERR_HANDSHAKE', `Server chose none of the offered subprotocols (${protocols.join(', ')})`);
+  }
+  return { protocol, extensions: '' };
+}

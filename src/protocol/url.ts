@@ -1,0 +1,45 @@
+// ws:// and wss:// URLs (RFC 6455 §3), with the WHATWG rules: http(s) maps to ws(s), no fragments.
+import { WebSocketError } from './errors.ts';
+
+export interface Endpoint {
+  url: string;
+  secure: boolean;
+  /** Host name or IP literal without brackets, for connecting and for TLS SNI. */
+  host: string;
+  port: number;
+  /** Path and query, as sent in the request line. */
+  resource: string;
+  /** Value of the Host header: brackets around IPv6, the port when it is not the default. */
+  hostHeader: string;
+}
+
+export function parseEndpoint(input: string | URL): Endpoint {
+  let url: URL;
+  try {
+    url = new URL(String(input));
+  } catch {
+    throw new WebSocketError('ERR_INVALID_URL', `Invalid WebSocket URL: ${String(input)}`);
+  }
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new WebSocketError('ERR_INVALID_URL', `Invalid WebSocket URL scheme "${url.protocol}" in ${url.href}: use ws: or wss:`);
+  }
+  if (url.hash !== '' || String(input).includes('#')) {
+    throw new WebSocketError('ERR_INVALID_URL', `A WebSocket URL must not have a fragment: ${String(input)}`);
+  }
+  if (url.hostname === '') {
+    throw new WebSocketError('ERR_INVALID_URL', `A WebSocket URL needs a host: ${String(input)}`);
+  }
+  const secure = url.protocol === 'wss:';
+  const port = url.port === '' ? (secure ? 443 : 80) : Number(url.port);
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  return {
+    url: url.href,
+    secure,
+    host,
+    port,
+    resource: (url.pathname || '/') + url.search,
+    hostHeader: url.host,
+  };
+}

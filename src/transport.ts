@@ -1,0 +1,54 @@
+// What the engine needs from a runtime: a connected byte stream. runtimes/*.ts implement it.
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  secure: boolean;
+  /** TLS: the server name to verify and send as SNI. */
+  servername: string;
+  /** TLS: verify the server's certificate (default true). */
+  rejectUnauthorized: boolean;
+  /** TLS: extra trusted CA certificates, PEM. */
+  ca?: string | string[];
+  /** Aborted when the opening handshake is given up (timeout, close()): stop connecting. */
+  signal?: AbortSignal;
+}
+
+/** How the transport hands received bytes to the engine. */
+export interface TransportSink {
+  /** Where to read the next bytes into (WASM memory): for runtimes that read into a caller's buffer. */
+  readBuffer(): Uint8Array;
+  /** `n` bytes were read into the buffer readBuffer() returned last. */
+  onRead(n: number): void;
+  /** A chunk in the runtime's own buffer, for runtimes that hand over their buffers (copied once). */
+  onChunk(chunk: Uint8Array): void;
+  /** Everything written so far has left (after a write returned false). */
+  onDrain(): void;
+  /** The peer closed the connection, or it failed (`error`). Called once; the transport is then closed. */
+  onClose(error?: Error): void;
+}
+
+export interface Transport {
+  /**
+   * True when the runtime holds the view readBuffer() returned until its read completes (Node's
+   * onread, Deno's read): WASM memory must not grow then, as growth detaches the view.
+   */
+  readonly holdsReadView: boolean;
+  /**
+   * Writes `data`. Returns true when the transport is done with the memory on return (sent or copied);
+   * false when it still reads it until onDrain() (the caller must not reuse it until then).
+   */
+  write(data: Uint8Array): boolean;
+  /** Bytes accepted by write() and not yet handed to the operating system. */
+  readonly bufferedAmount: number;
+  /** Sends what is pending, then closes our side (TCP FIN). */
+  end(): void;
+  /** Closes at once, dropping what is pending. */
+  destroy(): void;
+}
+
+/**
+ * Opens a connection. Rejects with an Error whose `code` is 'ERR_CONNECT' or 'ERR_TLS' (a WebSocketError)
+ * when the TCP connection or the TLS handshake fails.
+ */
+export type TransportFactory = (options: ConnectOptions, sink: TransportSink) => Promise<Transport>;

@@ -1,0 +1,437 @@
+// The C backend (csrc/, built with Emscripten) against the AssemblyScript one (assembly/):
+// - it is built and loaded wherever emcc is installed (a missing build fails here, it is not skipped);
+// - both modules import nothing and export the same functions with the same signatures;
+// - differential: the same random streams (valid and broken), in the same random chunking, give the
+//   same events, the same record after every call (pointers relative to the record, so the memory
+//   regions must be laid out and grown the same way), the same payload and message bytes; and the
+//   builder, mask and utf8_validate agree on random input.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as generated from '../../src/generated/wasm.ts';
+import { Codec, Event, Role, availableBackends, codecModule, simdSupported } from '../../src/codec/index.ts';
+
+const hasEmcc = !spawnSync(process.env.EMCC ?? 'emcc', ['--version'], { stdio: 'ignore' }).error;
+const hasC = availableBackends().includes('c');
+const skipC = !hasC && !hasEmcc ? 'C backend not built (no emcc on this machine)' : false;
+const flavours = simdSupported ? [true, false] : [false];
+const flavourName = (simd: boolean) => (simd ? 'simd' : 'scalar');
+
+// ---- a seeded PRNG, so that a failure names a stream that can be replayed ----
+
+function rng(seed: number) {
+  let s = seed >>> 0 || 0x9e3779b9;
+  const u32 = () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>>= 0);
+  };
+  const int = (n: number) => u32() % n; // [0, n)
+  return {
+    u32,
+    int,
+    chance: (p: number) => u32() / 2 ** 32 < p,
+    pick: <T>(xs: readonly T[]): T => xs[int(xs.length)],
+    bytes: (n: number) => {
+      const out = new Uint8Array(n);
+      for (let i = 0; i < n; i++) out[i] = u32() & 0xff;
+      return out;
+    },
+  };
+}
+type Rng = ReturnType<typeof rng>;
+
+// ---- the modules: imports, exports and signatures read from the bytes ----
+
+const moduleBytes = (b64: string | null): Uint8Array | null => (b64 === null ? null : new Uint8Array(Buffer.from(b64, 'base64')));
+
+/** Imports and `export name -> signature` ("(i32,i32)->i32", "memory") of a module. */
+function signatures(bytes: Uint8Array): { imports: number; exports: Map<string, string> } {
+  let pos = 8;
+  const u32 = () => {
+    let v = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = bytes[pos++];
+      v |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b & 0x80);
+    return v >>> 0;
+  };
+  const valType = (t: number) => ({ 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128' })[t] ?? `0x${t.toString(16)}`;
+  const types: string[] = [];
+  const funcs: number[] = [];
+  const raw: [string, number, number][] = [];
+  let imports = 0;
+  while (pos < bytes.length) {
+    const id = bytes[pos++];
+    const size = u32();
+    const end = pos + size;
+    if (id === 1) {
+      for (let n = u32(); n > 0; n--) {
+        pos++; // 0x60
+        const params = Array.from({ length: u32() }, () => valType(bytes[pos++]));
+        const results = Array.from({ length: u32() }, () => valType(bytes[pos++]));
+        types.push(`(${params.join(',')})->${results.join(',') || 'nil'}`);
+      }
+    } else if (id === 2) imports = u32();
+    else if (id === 3) for (let n = u32(); n > 0; n--) funcs.push(u32());
+    else if (id === 7) {
+      for (let n = u32(); n > 0; n--) {
+        const len = u32();
+        const name = new TextDecoder().decode(bytes.subarray(pos, pos + len));
+        pos += len;
+        const kind = bytes[pos++];
+        raw.push([name, kind, u32()]);
+      }
+    }
+    pos = end;
+  }
+  const exports = new Map<string, string>();
+  for (const [name, kind, index] of raw) {
+    exports.set(name, kind === 0 ? types[funcs[index]] : kind === 2 ? 'memory' : `kind ${kind}`);
+  }
+  return { imports, exports };
+}
+
+describe('codec backends', () => {
+  test('the C backend is built and loaded where emcc is installed', (t) => {
+    if (!hasEmcc) {
+      t.diagnostic('emcc not installed: only the AssemblyScript backend is expected');
+      return;
+    }
+    assert.ok(generated.cSimd, 'emcc is installed but build/out/codec-c-simd.wasm was not embedded (npm run build:wasm)');
+    assert.ok(generated.cScalar, 'emcc is installed but build/out/codec-c-scalar.wasm was not embedded (npm run build:wasm)');
+    assert.deepEqual(availableBackends(), ['as', 'c']);
+    for (const simd of flavours) {
+      const codec = new Codec({ backend: 'c', simd });
+      assert.equal(codec.backend, 'c');
+      assert.equal(codec.wasm.abi_version(), 1);
+    }
+  });
+
+  for (const [name, as, c] of [
+    ['simd', generated.asSimd, generated.cSimd],
+    ['scalar', generated.asScalar, generated.cScalar],
+  ] as const) {
+    test(`${name}: both backends import nothing and export the same functions, same signatures`, { skip: skipC }, () => {
+      const a = signatures(moduleBytes(as)!);
+      const b = signatures(moduleBytes(c)!);
+      assert.equal(a.imports, 0, 'AssemblyScript imports');
+      assert.equal(b.imports, 0, 'C imports');
+      assert.deepEqual(new Map([...b.exports].sort()), new Map([...a.exports].sort()));
+      // And what the loader sees.
+      if (name === 'scalar' || simdSupported) {
+        const names = (backend: 'as' | 'c') =>
+          WebAssembly.Module.exports(codecModule(backend, name === 'simd')).map((e) => `${e.kind} ${e.name}`).sort();
+        assert.deepEqual(names('c'), names('as'));
+      }
+    });
+  }
+});
+
+// ---- random streams ----
+
+const ROLES = [Role.Client, Role.Server];
+
+/** Valid UTF-8 with multi-byte sequences, or something close to it. */
+function text(r: Rng, n: number): Uint8Array {
+  const chars = ['a', 'Z', ' ', 'é', 'ß', '€', 'ह', '😀', '\u{10ffff}', '\ufffd', '\uffff'];
+  let s = '';
+  while (s.length < n) s += r.chance(0.7) ? String.fromCharCode(0x20 + r.int(95)) : r.pick(chars);
+  const bytes = new TextEncoder().encode(s);
+  if (r.chance(0.15) && bytes.length > 0) {
+    // Break it: a stray continuation byte, an overlong form, a surrogate, > U+10FFFF, a truncation.
+    const bad = r.pick([[0x80], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82], [0xff], [0xf0]]);
+    const at = r.int(bytes.length);
+    const out = new Uint8Array(bytes.length + bad.length);
+    out.set(bytes.subarray(0, at));
+    out.set(bad, at);
+    out.set(bytes.subarray(at), at + bad.length);
+    return out;
+  }
+  return bytes;
+}
+
+function payloadLength(r: Rng): number {
+  const x = r.int(100);
+  if (x < 55) return r.int(20);
+  if (x < 80) return r.int(200);
+  if (x < 92) return 120 + r.int(20); // around 125/126
+  if (x < 98) return r.int(70000); // 16- and 64-bit forms
+  return 65530 + r.int(12);
+}
+
+function header(r: Rng, b0: number, len: number, masked: boolean, key: Uint8Array): number[] {
+  const m = masked ? 0x80 : 0;
+  const h = [b0];
+  // Mostly the minimal length form, sometimes a longer one (legal on the wire).
+  const form = len < 126 && r.chance(0.9) ? 7 : len < 65536 && r.chance(0.8) ? 16 : 64;
+  if (form === 7) h.push(m | len);
+  else if (form === 16) h.push(m | 126, len >> 8, len & 0xff);
+  else {
+    const hi = r.chance(0.02) ? 0x80 | r.int(128) : 0; // a 64-bit length with its top bit set
+    h.push(m | 127, hi, 0, 0, 0, (len >>> 24) & 0xff, (len >> 16) & 0xff, (len >> 8) & 0xff, len & 0xff);
+  }
+  if (masked) h.push(...key);
+  return h;
+}
+
+/** A stream of frames the given role receives: mostly valid, sometimes broken, sometimes mutated. */
+function randomStream(r: Rng, role: Role, allowedRsv: number): Uint8Array {
+  const parts: number[] = [];
+  const frames = 1 + r.int(12);
+  let inMessage = false;
+  let messageText = false;
+  for (let i = 0; i < frames; i++) {
+    let opcode: number;
+    let fin = true;
+    const kind = r.int(100);
+    if (kind < 15) opcode = r.pick([8, 9, 10]);
+    else if (kind < 17) opcode = r.pick([3, 4, 5, 6, 7, 11, 12, 13, 14, 15]); // reserved
+    else if (inMessage && r.chance(0.9)) opcode = 0;
+    else if (!inMessage && r.chance(0.03)) opcode = 0; // continuation with no message
+    else opcode = r.pick([1, 2]);
+    if (opcode < 8) {
+      fin = r.chance(0.6);
+      if (opcode !== 0) messageText = opcode === 1;
+      inMessage = !fin;
+    } else if (r.chance(0.02)) fin = false;
+    let payload: Uint8Array;
+    if (opcode === 8) {
+      const x = r.int(10);
+      if (x === 0) payload = new Uint8Array(0);
+      else if (x === 1) payload = r.bytes(1);
+      else {
+        const code = r.chance(0.85)
+          ? r.pick([1000, 1001, 1002, 1003, 1007, 1008, 1011, 1014, 3000, 4999])
+          : r.pick([0, 999, 1004, 1005, 1006, 1015, 2999, 5000, 65535]);
+        payload = new Uint8Array([code >> 8, code & 0xff, ...text(r, r.int(40))]);
+      }
+    } else if (opcode === 1 || (opcode === 0 && messageText)) payload = text(r, payloadLength(r));
+    else payload = r.bytes(opcode >= 8 && r.chance(0.95) ? r.int(126) : payloadLength(r));
+    const rsv = r.chance(0.05) ? r.pick([0x40, 0x20, 0x10]) : r.chance(0.1) ? allowedRsv : 0;
+    const wantMasked = role === Role.Server;
+    const masked = r.chance(0.02) ? !wantMasked : wantMasked;
+    const key = r.bytes(4);
+    parts.push(...header(r, (fin ? 0x80 : 0) | rsv | opcode, payload.length, masked, key));
+    for (let j = 0; j < payload.length; j++) parts.push(masked ? payload[j] ^ key[j & 3] : payload[j]);
+  }
+  const out = Uint8Array.from(parts);
+  // Mutations: flip bytes, truncate.
+  if (r.chance(0.2)) for (let n = 1 + r.int(3); n > 0 && out.length > 0; n--) out[r.int(out.length)] ^= 1 << r.int(8);
+  return r.chance(0.1) ? out.subarray(0, r.int(out.length + 1)) : out;
+}
+
+function randomChunks(r: Rng, data: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  // One byte at a time, a few bytes, up to 4 KiB, or a mix of tiny and huge; small chunks only for
+  // short streams (the test's own bookkeeping per call is what costs time).
+  const style = data.length > 20000 ? 2 + r.int(2) : data.length > 2000 ? 1 + r.int(3) : r.int(4);
+  for (let i = 0; i < data.length; ) {
+    const n =
+      style === 0 ? 1 : style === 1 ? 1 + r.int(16) : style === 2 ? 1 + r.int(4096) : r.chance(0.5) ? 1 + r.int(8) : 1 + r.int(100000);
+    out.push(data.subarray(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+// ---- the lock-step driver ----
+
+const POINTER_SLOTS = new Set([3, 5, 10, 14]); // PAYLOAD_PTR, MSG_PTR, RX_WRITE_PTR, TX_FRAME_PTR
+
+/** A codec's whole record, pointers made relative to the record (0 stays 0: never written). */
+function record(codec: Codec, recordPtr: number): number[] {
+  const slots = Array.from(new Int32Array(codec.wasm.memory.buffer, recordPtr, 32));
+  return slots.map((v, i) => (POINTER_SLOTS.has(i) && v !== 0 ? v - recordPtr : v));
+}
+
+interface Pair {
+  as: Codec;
+  c: Codec;
+  asRecord: number;
+  cRecord: number;
+}
+
+function pair(simd: boolean, role: Role, maxMessage: number, allowedRsv: number): Pair {
+  const as = new Codec({ backend: 'as', simd, role, maxMessage, allowedRsv });
+  const c = new Codec({ backend: 'c', simd, role, maxMessage, allowedRsv });
+  // Codec keeps the record address to itself; init returns it again (and resets the parser).
+  return { as, c, asRecord: as.wasm.init(role, maxMessage, allowedRsv), cRecord: c.wasm.init(role, maxMessage, allowedRsv) };
+}
+
+function sameRecord(p: Pair, where: string): void {
+  // A plain loop first (this runs after every call); assert.deepEqual only to report a difference.
+  const a = new Int32Array(p.as.wasm.memory.buffer, p.asRecord, 32);
+  const c = new Int32Array(p.c.wasm.memory.buffer, p.cRecord, 32);
+  for (let i = 0; i < 32; i++) {
+    const rel = POINTER_SLOTS.has(i) && a[i] !== 0 && c[i] !== 0;
+    if ((rel ? c[i] - p.cRecord : c[i]) !== (rel ? a[i] - p.asRecord : a[i])) {
+      assert.deepEqual(record(p.c, p.cRecord), record(p.as, p.asRecord), `record differs ${where}`);
+    }
+  }
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.compare(a, b) === 0;
+
+/** Codec.rxReserve, or null where the codec refuses (rx_reserve returned 0). */
+function reserve(codec: Codec, n: number): Uint8Array | null {
+  try {
+    return codec.rxReserve(n);
+  } catch (e) {
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
+}
+
+/** Feeds the same chunks to both, comparing after every call; returns the number of events. */
+function lockStep(p: Pair, chunks: Uint8Array[], label: string): number {
+  let events = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    const chunk = chunks[i];
+    // Through Codec.rxReserve, which refreshes the codec's views when memory grew.
+    const va = reserve(p.as, chunk.length);
+    const vc = reserve(p.c, chunk.length);
+    const rel = (v: Uint8Array | null, rec: number) => (v === null ? 0 : v.byteOffset - rec);
+    assert.equal(rel(vc, p.cRecord), rel(va, p.asRecord), `${label}: rx_reserve, chunk ${i}`);
+    assert.equal(vc?.length, va?.length, `${label}: rx space, chunk ${i}`);
+    if (va === null || vc === null) return events;
+    va.set(chunk);
+    vc.set(chunk);
+    p.as.rxCommit(chunk.length);
+    p.c.rxCommit(chunk.length);
+    for (let calls = 0; ; calls++) {
+      assert.ok(calls < 1e6, `${label}: no NeedMore`);
+      const ea = p.as.next();
+      const ec = p.c.next();
+      const where = `${label}: chunk ${i}, event ${events}`;
+      assert.equal(ec, ea, `event differs ${where}`);
+      sameRecord(p, where);
+      if (ea === Event.NeedMore) break;
+      events++;
+      if (ea === Event.Error) {
+        assert.equal(p.c.errorKind, p.as.errorKind);
+        assert.equal(p.c.errorOffset, p.as.errorOffset);
+        assert.equal(p.c.closeCode, p.as.closeCode);
+        // Sticky: every later call says ERROR again and leaves the record alone.
+        assert.equal(p.as.next(), Event.Error);
+        assert.equal(p.c.next(), Event.Error);
+        sameRecord(p, `${where}, after the error`);
+        return events;
+      }
+      if (!sameBytes(p.c.payload(), p.as.payload())) assert.deepEqual(p.c.payload(), p.as.payload(), `payload differs ${where}`);
+      if (ea === Event.Data && !sameBytes(p.c.message(), p.as.message())) {
+        assert.deepEqual(p.c.message(), p.as.message(), `message differs ${where}`);
+      }
+      else assert.equal(p.c.closeCode, p.as.closeCode);
+    }
+  }
+  return events;
+}
+
+for (const simd of flavours) {
+  describe(`AssemblyScript and C agree [${flavourName(simd)}]`, { skip: skipC }, () => {
+    for (const role of ROLES) {
+      test(`parser: random streams in random chunks, ${role === Role.Client ? 'client' : 'server'}`, () => {
+        let errors = 0;
+        let events = 0;
+        for (let seed = 1; seed <= 400; seed++) {
+          const r = rng(seed * 7919 + role);
+          const maxMessage = r.pick([64 << 20, 64 << 20, 1 << 16, 1000, 126, 0]);
+          const allowedRsv = r.pick([0, 0, 0, 0x40, 0x70]);
+          const p = pair(simd, role, maxMessage, allowedRsv);
+          // Several streams through one codec, re-initialised between them (memory regions persist).
+          for (let k = 0; k < 3; k++) {
+            const data = randomStream(r, role, allowedRsv);
+            const label = `seed ${seed}.${k} (${data.length} bytes, max ${maxMessage}, rsv ${allowedRsv})`;
+            events += lockStep(p, randomChunks(r, data), label);
+            if (p.as.next() === Event.Error) errors++;
+            p.as.wasm.init(role, maxMessage, allowedRsv);
+            p.c.wasm.init(role, maxMessage, allowedRsv);
+          }
+        }
+        // The generator must exercise both outcomes.
+        assert.ok(errors > 100 && events > 2000, `too little variety: ${errors} errors, ${events} events`);
+      });
+    }
+
+    test('parser: large fragmented messages grow and compact the receive region the same way', () => {
+      const r = rng(42);
+      const p = pair(simd, Role.Client, 64 << 20, 0);
+      for (let round = 0; round < 6; round++) {
+        const parts: number[][] = [];
+        const fragments = 1 + r.int(5);
+        for (let f = 0; f < fragments; f++) {
+          const len = 50000 + r.int(400000);
+          const b0 = (f === fragments - 1 ? 0x80 : 0) | (f === 0 ? 2 : 0);
+          parts.push(header(r, b0, len, false, new Uint8Array(4)), Array.from(r.bytes(len)));
+          if (r.chance(0.5)) parts.push([0x89, 3, 1, 2, 3]); // a ping between fragments
+        }
+        const data = Uint8Array.from(parts.flat());
+        lockStep(p, randomChunks(r, data), `round ${round}`);
+      }
+    });
+
+    test('builder: the same frames at the same places, pinned or not', () => {
+      const r = rng(7);
+      for (const role of ROLES) {
+        const p = pair(simd, role, 64 << 20, 0);
+        for (let i = 0; i < 300; i++) {
+          const len = r.chance(0.05) ? r.int(300000) : payloadLength(r);
+          const payload = r.bytes(len);
+          const b0 = r.int(256);
+          const key = r.u32() | 0;
+          const pa = p.as.wasm.tx_reserve(len);
+          const pc = p.c.wasm.tx_reserve(len);
+          assert.equal(pc - p.cRecord, pa - p.asRecord, `tx_reserve(${len})`);
+          new Uint8Array(p.as.wasm.memory.buffer).set(payload, pa);
+          new Uint8Array(p.c.wasm.memory.buffer).set(payload, pc);
+          const fa = p.as.wasm.tx_build(b0, len, key);
+          const fc = p.c.wasm.tx_build(b0, len, key);
+          assert.equal(fc - p.cRecord, fa - p.asRecord, 'tx_build');
+          sameRecord(p, `after frame ${i}`);
+          const end = pa + len;
+          assert.deepEqual(
+            new Uint8Array(p.c.wasm.memory.buffer, fc, pc + len - fc),
+            new Uint8Array(p.as.wasm.memory.buffer, fa, end - fa),
+            `frame ${i} bytes`,
+          );
+          const op = r.int(4);
+          if (op === 0) (p.as.wasm.tx_pin(), p.c.wasm.tx_pin());
+          else if (op === 1) (p.as.wasm.tx_release(), p.c.wasm.tx_release());
+        }
+      }
+    });
+
+    test('mask and utf8_validate: random data, lengths, alignments and key offsets', () => {
+      const r = rng(99);
+      const p = pair(simd, Role.Client, 64 << 20, 0);
+      const base = { as: p.as.wasm.tx_reserve(1 << 16), c: p.c.wasm.tx_reserve(1 << 16) };
+      for (let i = 0; i < 2000; i++) {
+        const len = r.chance(0.1) ? r.int(60000) : r.int(300);
+        const align = r.int(16);
+        const data = r.int(3) === 0 ? r.bytes(len) : text(r, len);
+        const ma = new Uint8Array(p.as.wasm.memory.buffer);
+        const mc = new Uint8Array(p.c.wasm.memory.buffer);
+        ma.set(data, base.as + align);
+        mc.set(data, base.c + align);
+        const va = p.as.wasm.utf8_validate(base.as + align, data.length);
+        const vc = p.c.wasm.utf8_validate(base.c + align, data.length);
+        assert.equal(vc, va, `utf8_validate, case ${i}`);
+        const key = r.u32() | 0;
+        const offset = r.int(8);
+        p.as.wasm.mask(base.as + align, data.length, key, offset);
+        p.c.wasm.mask(base.c + align, data.length, key, offset);
+        assert.deepEqual(
+          mc.subarray(base.c + align, base.c + align + data.length),
+          ma.subarray(base.as + align, base.as + align + data.length),
+          `mask, case ${i}`,
+        );
+      }
+    });
+  });
+}
