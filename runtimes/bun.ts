@@ -1,5 +1,5 @@
 // Bun: Bun.connect (plain and TLS). Bun hands over its own buffers: each chunk is copied once into WASM memory.
-import { createClient } from '../src/api.ts';
+import { BaseWebSocket, bindConnect, type ClientOptions } from '../src/api.ts';
 import { WebSocketError } from '../src/protocol/errors.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
 
@@ -113,5 +113,10 @@ export const bunTransport: TransportFactory = (options: ConnectOptions, sink: Tr
     );
   });
 
-export const { WebSocket, connect } = createClient(bunTransport);
+export class WebSocket extends BaseWebSocket {
+  constructor(url: string | URL, protocols?: string | string[], options?: ClientOptions) {
+    super(url, protocols, options, bunTransport);
+  }
+}
+export const connect = bindConnect(bunTransport);
 export * from '../src/api.ts';

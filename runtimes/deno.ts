@@ -1,5 +1,5 @@
 // Deno: Deno.connect / Deno.connectTls, reading straight into WASM memory with conn.read(view).
-import { createClient } from '../src/api.ts';
+import { BaseWebSocket, bindConnect, type ClientOptions } from '../src/api.ts';
 import { WebSocketError } from '../src/protocol/errors.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
 
@@ -114,5 +114,10 @@ export const denoTransport: TransportFactory = async (options: ConnectOptions, s
   return new DenoTransport(conn, sink);
 };
 
-export const { WebSocket, connect } = createClient(denoTransport);
+export class WebSocket extends BaseWebSocket {
+  constructor(url: string | URL, protocols?: string | string[], options?: ClientOptions) {
+    super(url, protocols, options, denoTransport);
+  }
+}
+export const connect = bindConnect(denoTransport);
 export * from '../src/api.ts';

@@ -1,7 +1,7 @@
 // Node: node:net (reading straight into WASM memory through `onread`) and node:tls.
 import net from 'node:net';
 import tls from 'node:tls';
-import { createClient } from '../src/api.ts';
+import { BaseWebSocket, bindConnect, type ClientOptions } from '../src/api.ts';
 import { WebSocketError } from '../src/protocol/errors.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
 
@@ -96,5 +96,10 @@ export const nodeTransport: TransportFactory = (options: ConnectOptions, sink: T
     options.signal?.addEventListener('abort', () => socket.destroy(), { once: true });
   });
 
-export const { WebSocket, connect } = createClient(nodeTransport);
+export class WebSocket extends BaseWebSocket {
+  constructor(url: string | URL, protocols?: string | string[], options?: ClientOptions) {
+    super(url, protocols, options, nodeTransport);
+  }
+}
+export const connect = bindConnect(nodeTransport);
 export * from '../src/api.ts';

@@ -49,7 +49,7 @@ export class Codec {
 
   /** Re-creates the views when memory has grown (growth detaches the old buffer). */
   private refresh(): void {
-    const buffer = this.wasm.memory.buffer;
+    const buffer = this.wasm.memory.buffer as ArrayBuffer; // not shared: the codec declares no shared memory
     if (buffer === this.buffer) return;
     this.buffer = buffer;
     this.bytes = new Uint8Array(buffer);
