@@ -22,7 +22,9 @@ function loadUtf8Validate(): Validate | undefined {
 
 export function registerUtf8(): void {
   const vs = variants();
-  const codecs = vs.map((v) => ({ v, ...rawCodec(v, 64 * 1024) }));
+  // Every text gets its own place in each instance's memory: the benchmarks run after all are registered.
+  const codecs = vs.map((v) => ({ v, ...rawCodec(v, 2 * (64 + 1024 + 64 * 1024)) }));
+  let offset = 0;
   const isUtf8 = (nodeBuffer as { isUtf8?: Validate }).isUtf8;
   if (typeof isUtf8 !== 'function') note('utf8: node:buffer has no isUtf8 on this runtime: no row');
   const utf8Validate = loadUtf8Validate();
@@ -37,7 +39,10 @@ export function registerUtf8(): void {
 
       group(`utf8 ${kind} ${sz}`, () => {
         summary(() => {
-          for (const { v, wasm, ptr, bytes } of codecs) {
+          const at = offset;
+          offset += size;
+          for (const { v, wasm, ptr: base, bytes } of codecs) {
+            const ptr = base + at;
             bytes().set(text, ptr);
             if (wasm.utf8_validate(ptr, size) !== -1) throw new Error(`bench/micro: ${v.name} rejects valid text`);
             const name = `utf8 ${kind} ${sz}: ours ${v.name}`;

@@ -1,0 +1,27 @@
+// Ours: the low-latency API (`--api connect`) or the WebSocket class (`--api class`), on whichever
+// runtime runs this file; `--backend as|c` picks the codec.
+import { clientArgs, readText, runLoop } from './loop.ts';
+import type { ClientOptions } from '../../src/api.ts';
+
+const runtime = 'Bun' in globalThis ? 'bun' : 'Deno' in globalThis ? 'deno' : 'node';
+// A computed specifier: each runtime loads only its own shim.
+const mod: typeof import('../../runtimes/node.ts') = await import(`../../runtimes/${runtime}.ts`);
+
+const args = clientArgs();
+const options: ClientOptions = { backend: args.backend as 'as' | 'c', maxMessage: 64 * 1024 * 1024 };
+if (args.ca) options.ca = await readText(args.ca);
+
+await runLoop(args, async (onEcho) => {
+  if (args.api === 'class') {
+    const ws = new mod.WebSocket(args.url, [], options);
+    ws.binaryType = 'arraybuffer';
+    await new Promise<void>((resolve, reject) => {
+      ws.onopen = () => resolve();
+      ws.onerror = (event) => reject((event as unknown as { error: Error }).error);
+    });
+    ws.onmessage = (event) => onEcho((event.data as ArrayBuffer).byteLength);
+    return { send: (payload) => ws.send(payload), close: () => ws.close() };
+  }
+  const conn = await mod.connect(args.url, { onMessage: (data) => onEcho(data.length) }, options);
+  return { send: (payload) => conn.send(payload), close: () => conn.close(1000) };
+});

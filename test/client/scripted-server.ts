@@ -1,0 +1,244 @@
+// A raw TCP WebSocket server whose behaviour the request path picks, for the client tests. It runs in
+// the parent test process (Node); scenarios in any runtime drive it by URL and read what it saw on the
+// wire with `GET /result?id=…` (JSON). It parses what clients send with the project's codec in the
+// server role, so a client frame that is not masked or is otherwise broken shows up as `error`.
+//
+// Paths (all take `id=` to name the connection for /result):
+//   /ws            a valid handshake, then: echo=1 echoes messages; frames=<hex> sends raw bytes after the
+//                  101 (withHead=1: in the same write as the 101); protocol=<p> / extensions=<e> add those
+//                  headers; noread=1 never reads after the handshake; pause=<ms> stops reading for a while;
+//                  noCloseReply=1 does not answer a close frame; closeInFrames=1 says `frames` holds a close.
+//   /status?code=N answers N with a small body and closes.
+//   /bad-accept, /no-upgrade, /no-connection, /close-mid-header, /silent (never answers), /garbage
+//   /result?id=X   JSON: what connection X sent (see Record).
+import { createHash } from 'node:crypto';
+import net from 'node:net';
+import { Codec, Event, Role } from '../../src/codec/index.ts';
+
+const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
+export interface Record {
+  /** Request line and lower-cased headers of the opening handshake. */
+  requestLine: string;
+  headers: { [name: string]: string };
+  /** Every frame event the client sent, in order. */
+  events: { type: 'message' | 'ping' | 'pong' | 'close'; isText?: boolean; length?: number; text?: string; hex?: string; code?: number; reason?: string }[];
+  /** The codec's error kind when the client sent something broken. */
+  error: string | null;
+  /** The client ended or closed the TCP connection. */
+  ended: boolean;
+  /** Bytes received after the handshake (including those of frames that were not parsed). */
+  bytes: number;
+}
+
+export interface ScriptedServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+function record(): Record {
+  return { requestLine: '', headers: {}, events: [], error: null, ended: false, bytes: 0 };
+}
+
+/** A server frame (unmasked). */
+export function serverFrame(b0: number, payload: Uint8Array): Buffer {
+  const n = payload.length;
+  const head = n < 126 ? Buffer.from([b0, n]) : n < 65536 ? Buffer.from([b0, 126, n >> 8, n & 255]) : Buffer.alloc(10);
+  if (n >= 65536) {
+    head[0] = b0;
+    head[1] = 127;
+    head.writeBigUInt64BE(BigInt(n), 2);
+  }
+  return Buffer.concat([head, payload]);
+}
+
+function closePayload(code: number, reason: string): Buffer {
+  const b = Buffer.alloc(2 + Buffer.byteLength(reason));
+  b.writeUInt16BE(code, 0);
+  b.write(reason, 2);
+  return b;
+}
+
+export async function startScriptedServer(): Promise<ScriptedServer> {
+  const records = new Map<string, Record>();
+  const sockets = new Set<net.Socket>();
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const later = (ms: number, fn: () => void) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+  };
+
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    let head = Buffer.alloc(0);
+    const onHead = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      socket.off('data', onHead);
+      const rest = head.subarray(end + 4);
+      const [requestLine, ...lines] = head.subarray(0, end).toString('latin1').split('\r\n');
+      const headers: { [name: string]: string } = {};
+      for (const line of lines) {
+        const colon = line.indexOf(':');
+        headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+      }
+      route(socket, requestLine, headers, rest);
+    };
+    socket.on('data', onHead);
+  });
+
+  function route(socket: net.Socket, requestLine: string, headers: { [name: string]: string }, rest: Buffer): void {
+    const target = new URL(requestLine.split(' ')[1] ?? '/', 'http://x');
+    const q = target.searchParams;
+    const id = q.get('id') ?? '';
+    if (target.pathname === '/result') {
+      const body = JSON.stringify(records.get(id) ?? null);
+      socket.end(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      return;
+    }
+    const rec = record();
+    rec.requestLine = requestLine;
+    rec.headers = headers;
+    if (id) records.set(id, rec);
+    const accept = createHash('sha1').update((headers['sec-websocket-key'] ?? '') + GUID).digest('base64');
+    const upgradeHead = (extra: string[] = [], opts: { upgrade?: boolean; connection?: boolean; accept?: string } = {}) =>
+      [
+        'HTTP/1.1 101 Switching Protocols',
+        ...(opts.upgrade === false ? [] : ['Upgrade: websocket']),
+        ...(opts.connection === false ? [] : ['Connection: Upgrade']),
+        `Sec-WebSocket-Accept: ${opts.accept ?? accept}`,
+        ...extra,
+      ].join('\r\n') + '\r\n\r\n';
+
+    switch (target.pathname) {
+      case '/status': {
+        const code = Number(q.get('code') ?? 200);
+        const body = 'not a websocket';
+        socket.end(`HTTP/1.1 ${code} Whatever\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+        return;
+      }
+      case '/bad-accept':
+        socket.write(upgradeHead([], { accept: createHash('sha1').update('wrong').digest('base64') }));
+        return;
+      case '/no-upgrade':
+        socket.write(upgradeHead([], { upgrade: false }));
+        return;
+      case '/no-connection':
+        socket.write(upgradeHead([], { connection: false }));
+        return;
+      case '/close-mid-header':
+        socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConn');
+        return;
+      case '/garbage':
+        socket.end('SSH-2.0-OpenSSH_9.2\r\n\r\n');
+        return;
+      case '/silent':
+        return; // holds the connection open and never answers
+      case '/ws':
+        break;
+      default:
+        socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+        return;
+    }
+
+    const extra: string[] = [];
+    if (q.get('protocol')) extra.push(`Sec-WebSocket-Protocol: ${q.get('protocol')}`);
+    if (q.get('extensions')) extra.push(`Sec-WebSocket-Extensions: ${q.get('extensions')}`);
+    const frames = Buffer.from(q.get('frames') ?? '', 'hex');
+    if (q.get('withHead') === '1') socket.write(Buffer.concat([Buffer.from(upgradeHead(extra)), frames]));
+    else {
+      socket.write(upgradeHead(extra));
+      if (frames.length > 0) socket.write(frames);
+    }
+
+    const echo = q.get('echo') === '1';
+    const codec = new Codec({ role: Role.Server, maxMessage: 256 * 1024 * 1024 });
+    // closeInFrames=1: the scripted frames include a close, so a close from the client is its answer.
+    let closeSent = q.get('closeInFrames') === '1';
+    const onData = (chunk: Buffer) => {
+      rec.bytes += chunk.length;
+      if (rec.error !== null) return;
+      codec.push(chunk);
+      for (;;) {
+        const ev = codec.next();
+        if (ev === Event.NeedMore) return;
+        if (ev === Event.Error) {
+          rec.error = codec.errorKind;
+          socket.destroy();
+          return;
+        }
+        if (ev === Event.Data) {
+          if (!codec.fin) continue;
+          const m = codec.message();
+          const isText = codec.messageOpcode === 1;
+          rec.events.push({
+            type: 'message',
+            isText,
+            length: m.length,
+            ...(m.length <= 256 ? { hex: Buffer.from(m).toString('hex'), text: isText ? Buffer.from(m).toString('utf8') : undefined } : {}),
+          });
+          if (echo) socket.write(serverFrame(0x80 | (isText ? 1 : 2), m));
+        } else if (ev === Event.Ping || ev === Event.Pong) {
+          const p = codec.payload();
+          rec.events.push({ type: ev === Event.Ping ? 'ping' : 'pong', hex: Buffer.from(p).toString('hex') });
+          if (ev === Event.Ping) socket.write(serverFrame(0x8a, p));
+        } else if (ev === Event.Close) {
+          const p = codec.payload();
+          const code = codec.closeCode;
+          const reason = p.length > 2 ? Buffer.from(p.subarray(2)).toString('utf8') : '';
+          rec.events.push({ type: 'close', code, reason });
+          if (!closeSent && q.get('noCloseReply') !== '1') {
+            closeSent = true;
+            socket.write(serverFrame(0x88, code === 1005 ? new Uint8Array(0) : closePayload(code, reason)));
+          }
+          if (q.get('noCloseReply') !== '1') socket.end();
+          return;
+        }
+      }
+    };
+    socket.on('end', () => {
+      rec.ended = true;
+      socket.end();
+    });
+    socket.on('close', () => (rec.ended = true));
+    if (q.get('noread') === '1') {
+      socket.pause();
+      return;
+    }
+    const pause = Number(q.get('pause') ?? 0);
+    const startReading = () => {
+      if (rest.length > 0) onData(rest);
+      socket.on('data', onData);
+    };
+    if (pause > 0) {
+      socket.pause();
+      later(pause, () => {
+        startReading();
+        socket.resume();
+      });
+    } else startReading();
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    port,
+    async stop() {
+      for (const t of timers) clearTimeout(t);
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
