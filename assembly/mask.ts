@@ -7,10 +7,18 @@
 }
 
 export function maskInPlace(ptr: usize, len: usize, key: u32, offset: i32): void {
-  const k = rotateKey(key, offset);
+  let k = rotateKey(key, offset);
   let p = ptr;
   const end = ptr + len;
   if (ASC_FEATURE_SIMD) {
+    // A scalar head up to 16-byte alignment: aligned v128 loads and stores are faster.
+    if (len >= 64) {
+      while ((p & 15) != 0) {
+        store<u8>(p, load<u8>(p) ^ <u8>k);
+        k = rotr<u32>(k, 8);
+        p++;
+      }
+    }
     const kv = i32x4.splat(<i32>k);
     while (p + 64 <= end) {
       v128.store(p, v128.xor(v128.load(p), kv));
@@ -31,6 +39,14 @@ export function maskInPlace(ptr: usize, len: usize, key: u32, offset: i32): void
     }
   }
   // Tail: chunks above were multiples of 4 bytes, so the key phase is unchanged here.
+  if (ASC_FEATURE_SIMD && p + 8 <= end) {
+    store<u64>(p, load<u64>(p) ^ ((<u64>k) | ((<u64>k) << 32)));
+    p += 8;
+  }
+  if (p + 4 <= end) {
+    store<u32>(p, load<u32>(p) ^ k);
+    p += 4;
+  }
   let kb = k;
   while (p < end) {
     store<u8>(p, load<u8>(p) ^ <u8>kb);

@@ -98,17 +98,25 @@ export const denoTransport: TransportFactory = async (options: ConnectOptions, s
     throw new WebSocketError('ERR_CONNECT', `Connecting to ${where} was aborted`);
   }
   if (secure) {
-    if (!options.rejectUnauthorized) {
-      // Deno has no per-connection switch: --unsafely-ignore-certificate-errors does it process-wide.
-    }
+    let tlsConn: Deno.TlsConn | undefined;
     try {
       const caCerts = options.ca === undefined ? undefined : Array.isArray(options.ca) ? options.ca : [options.ca];
-      const tlsConn = await Deno.startTls(conn as Deno.TcpConn, { hostname: options.servername, caCerts });
+      tlsConn = await Deno.startTls(conn as Deno.TcpConn, { hostname: options.servername, caCerts });
       await tlsConn.handshake();
       conn = tlsConn;
     } catch (error) {
-      conn.close();
-      throw new WebSocketError('ERR_TLS', `TLS handshake with ${where} failed: ${(error as Error).message}`, { cause: error });
+      // startTls takes the TCP connection over: close what is open now.
+      try {
+        (tlsConn ?? conn).close();
+      } catch {
+        // already closed
+      }
+      // Deno has no per-connection switch to skip verification (only the process-wide
+      // --unsafely-ignore-certificate-errors flag): say so rather than pretend the option applied.
+      const hint = options.rejectUnauthorized
+        ? ''
+        : ' (rejectUnauthorized: false cannot turn verification off per connection on Deno: pass `ca`, or run deno with --unsafely-ignore-certificate-errors=<host>)';
+      throw new WebSocketError('ERR_TLS', `TLS handshake with ${where} failed: ${(error as Error).message}${hint}`, { cause: error });
     }
   }
   return new DenoTransport(conn, sink);

@@ -86,6 +86,10 @@ export async function startBeastServer(opts: { host?: string } = {}): Promise<Be
   });
   const stderr = tail(child.stderr);
   const exited = exitOf(child);
+  // A test process that dies without stop() must not leave the server behind.
+  const killOnExit = (): void => void child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
 
   const listening = await new Promise<RegExpExecArray>((resolve, reject) => {
     let out = '';

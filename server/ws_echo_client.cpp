@@ -111,29 +111,23 @@ net::awaitable<Result> run_async(WebSocket& ws, const Options& opt) {
   const std::vector<unsigned char> payload(opt.size, 0x5a);
   beast::flat_buffer buffer;
   buffer.reserve(opt.size + 1);
-  Result result;
-  const auto end_of = [&](Clock::time_point start) {
-    return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.seconds));
-  };
-  auto start = Clock::now();
-  auto end = end_of(start);
-  for (std::uint64_t i = 0;; ++i) {
+  const auto round_trip = [&]() -> net::awaitable<void> {
     co_await ws.async_write(net::buffer(payload), net::use_awaitable);
     co_await ws.async_read(buffer, net::use_awaitable);
     check_echo(ws.got_binary(), buffer.size(), opt.size);
     buffer.consume(buffer.size());
-    const auto now = Clock::now();
-    if (i + 1 == kWarmup) {
-      start = now;
-      end = end_of(start);
-    } else if (i >= kWarmup) {
-      ++result.count;
-      if (now >= end) {
-        result.seconds = std::chrono::duration<double>(now - start).count();
-        break;
-      }
-    }
-  }
+  };
+  for (int i = 0; i < kWarmup; ++i) co_await round_trip();
+  Result result;
+  const auto start = Clock::now();
+  const auto end = start + std::chrono::duration<double>(opt.seconds);
+  Clock::time_point now;
+  do {
+    co_await round_trip();
+    ++result.count;
+    now = Clock::now();
+  } while (now < end);
+  result.seconds = std::chrono::duration<double>(now - start).count();
   co_await ws.async_close(websocket::close_code::normal, net::use_awaitable);
   co_return result;
 }

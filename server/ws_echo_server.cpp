@@ -42,7 +42,11 @@ constexpr auto kTlsHandshakeTimeout = std::chrono::seconds(30);
 
 template <class NextLayer>
 net::awaitable<void> echo(websocket::stream<NextLayer>& ws) {
-  ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  // Handshake and close timeouts, but no idle timeout: re-arming it costs a timerfd syscall
+  // per message, and an idle connection harms nobody else here.
+  auto timeout = websocket::stream_base::timeout::suggested(beast::role_type::server);
+  timeout.idle_timeout = websocket::stream_base::none();
+  ws.set_option(timeout);
   ws.auto_fragment(false);
   ws.read_message_max(kReadMessageMax);
   co_await ws.async_accept(net::use_awaitable);

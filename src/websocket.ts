@@ -60,16 +60,15 @@ export class BaseWebSocket extends EventTarget {
   constructor(url: string | URL, protocols: string | string[] = [], options: ClientOptions = {}, factory?: TransportFactory) {
     super();
     if (!factory) throw new TypeError('Import WebSocket from wasm-ws, which picks the runtime');
-    for (const type of ['open', 'message', 'error', 'close']) {
-      this.addEventListener(type, (event) => this.handlers[type]?.call(this, event));
-    }
     try {
       this.connection = new Connection(url, this.listener(), { ...options, protocols }, factory);
     } catch (error) {
       throw new DOMException((error as Error).message, 'SyntaxError');
     }
     this.url = this.connection.url;
+    this.origin = new URL(this.url).origin;
   }
+  private readonly origin: string;
 
   private listener() {
     return {
@@ -79,7 +78,7 @@ export class BaseWebSocket extends EventTarget {
         if (isText) value = decoder.decode(data);
         else if (this.type === 'blob') value = new Blob([data as Uint8Array<ArrayBuffer>]);
         else value = data.slice().buffer;
-        this.dispatchEvent(new MessageEvent('message', { data: value, origin: new URL(this.url).origin }));
+        this.dispatchEvent(new MessageEvent('message', { data: value, origin: this.origin }));
       },
       onError: (error: WebSocketError) => {
         this.failed = true;
@@ -115,25 +114,32 @@ export class BaseWebSocket extends EventTarget {
     return this.handlers.open ?? null;
   }
   set onopen(handler: Handler<Event>) {
-    this.handlers.open = handler;
+    this.setHandler('open', handler);
   }
   get onmessage(): Handler<MessageEvent> {
     return (this.handlers.message as Handler<MessageEvent>) ?? null;
   }
   set onmessage(handler: Handler<MessageEvent>) {
-    this.handlers.message = handler as Handler<Event>;
+    this.setHandler('message', handler as Handler<Event>);
   }
   get onerror(): Handler<Event> {
     return this.handlers.error ?? null;
   }
   set onerror(handler: Handler<Event>) {
-    this.handlers.error = handler;
+    this.setHandler('error', handler);
   }
   get onclose(): Handler<WebSocketCloseEvent> {
     return (this.handlers.close as Handler<WebSocketCloseEvent>) ?? null;
   }
   set onclose(handler: Handler<WebSocketCloseEvent>) {
-    this.handlers.close = handler as Handler<Event>;
+    this.setHandler('close', handler as Handler<Event>);
+  }
+
+  // An on<type> handler's listener is added when one is first set, as in HTML: it runs in that place
+  // among the addEventListener() listeners.
+  private setHandler(type: string, handler: Handler<Event>): void {
+    if (!(type in this.handlers)) this.addEventListener(type, (event) => this.handlers[type]?.call(this, event));
+    this.handlers[type] = handler;
   }
 
   send(data: Outgoing): void {

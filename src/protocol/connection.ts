@@ -441,8 +441,13 @@ export class Connection implements TransportSink {
     }
     const buffered = transport.bufferedAmount;
     if (buffered > this.maxBuffered) {
-      this.failure ??= new WebSocketError('ERR_BUFFER_FULL', `More than ${this.maxBuffered} bytes are buffered for sending: the peer is not reading`);
-      this.call(() => this.listener.onError?.(this.failure!));
+      if (this.failure === null) {
+        // Reported once; no longer OPEN, so later sends return false instead of failing again.
+        const error = new WebSocketError('ERR_BUFFER_FULL', `More than ${this.maxBuffered} bytes are buffered for sending: the peer is not reading`);
+        this.failure = error;
+        this.readyState = CLOSING;
+        this.call(() => this.listener.onError?.(error));
+      }
       transport.destroy();
       return false;
     }

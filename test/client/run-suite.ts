@@ -27,11 +27,25 @@ export interface SuiteConfig {
   only?: string[];
   /** Leave out the scenarios whose name starts with one of these. */
   skip?: string[];
-  /** Options for the Beast TLS port (default: { ca: beastCa }). */
-  beastTlsOptions?: { rejectUnauthorized?: boolean };
 }
 
 const DEFAULT_TIMEOUT = 20_000;
+
+/** The environment the scenarios see, from the parent's config and the runtime's client and servers. */
+export function suiteEnv(runtime: Env['runtime'], client: Pick<Env, 'connect' | 'WebSocket'>, config: SuiteConfig, echo: EchoServers): Env {
+  return {
+    runtime,
+    ...client,
+    echoUrl: echo.url,
+    echoTlsUrl: echo.tlsUrl,
+    ca: config.ca,
+    beastUrl: config.beastUrl,
+    beastTlsUrl: config.beastTlsUrl,
+    beastTls: { ca: config.beastCa },
+    scriptedUrl: config.scriptedUrl,
+    refusedUrl: config.refusedUrl,
+  };
+}
 
 export async function runSuite(env: Env, config: SuiteConfig, echo: EchoServers): Promise<void> {
   const selected = scenarios.filter(

@@ -108,6 +108,7 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
     rec.requestLine = requestLine;
     rec.headers = headers;
     if (id) records.set(id, rec);
+    socket.on('close', () => (rec.ended = true));
     const accept = createHash('sha1').update((headers['sec-websocket-key'] ?? '') + GUID).digest('base64');
     const upgradeHead = (extra: string[] = [], opts: { upgrade?: boolean; connection?: boolean; accept?: string } = {}) =>
       [
@@ -208,7 +209,6 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
       rec.ended = true;
       socket.end();
     });
-    socket.on('close', () => (rec.ended = true));
     if (q.get('noread') === '1') {
       socket.pause();
       return;

@@ -1,0 +1,164 @@
+// The client on all three runtimes, against real servers on loopback. This parent process makes a test
+// CA and certificate (openssl, in a temp dir), starts the scripted server and the Beast echo server,
+// runs test/client/run-*.ts under Node, Bun and Deno, and turns each scenario's JSON line into a
+// subtest, so a failure names its runtime and scenario. A runner that exits non-zero or hangs (a
+// leaked socket or timer keeps it alive) fails. Everything started here is stopped in after().
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { beastBinaries, startBeastServer, type BeastServer } from '../../server/beast.ts';
+import type { SuiteConfig } from './run-suite.ts';
+import { startScriptedServer, type ScriptedServer } from './scripted-server.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'node_modules/.bin');
+/** A runner that has not exited this long after it started has hung. */
+const RUNNER_TIMEOUT = 90_000;
+
+interface Runner {
+  name: string;
+  command: string;
+  args: string[];
+  config?: Partial<SuiteConfig>;
+}
+
+const runners: Runner[] = [
+  { name: 'node', command: process.execPath, args: ['--import', 'tsx', 'test/client/run-node.ts'] },
+  { name: 'bun', command: join(BIN, 'bun'), args: ['test/client/run.bun.ts'] },
+  { name: 'deno', command: join(BIN, 'deno'), args: ['run', '-A', 'test/client/run.deno.ts'] },
+];
+
+interface Line {
+  name: string;
+  ok: boolean;
+  error: string | null;
+  ms: number;
+}
+
+/** A CA and a leaf for 127.0.0.1 and localhost that it signed, made with the openssl CLI. */
+function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  ssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=wasm-ws test CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  ssl('req', ...ec, '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=localhost');
+  writeFileSync(join(dir, 'leaf.ext'), [
+    'basicConstraints=critical,CA:FALSE',
+    'keyUsage=critical,digitalSignature,keyEncipherment',
+    'extendedKeyUsage=serverAuth',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+  ].join('\n'));
+  ssl('x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'leaf.crt', '-days', '2', '-extfile', 'leaf.ext');
+  const read = (f: string) => readFileSync(join(dir, f), 'utf8');
+  return { ca: read('ca.crt'), cert: read('leaf.crt'), key: read('leaf.key') };
+}
+
+/** A port that refuses connections: bound, then released. */
+async function refusedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Runs one runner to its natural exit; kills it on a hang. */
+function runRunner(runner: Runner, config: SuiteConfig): Promise<{ lines: Line[]; code: number | null; signal: string | null; hung: boolean; stderr: string; stray: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(runner.command, runner.args, {
+      cwd: ROOT,
+      env: { ...process.env, WSTEST_CONFIG: JSON.stringify({ ...config, ...runner.config }), NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const lines: Line[] = [];
+    let stray = '';
+    let buffered = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buffered += chunk;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        try {
+          const parsed = JSON.parse(line) as Line;
+          if (typeof parsed.name === 'string' && typeof parsed.ok === 'boolean') {
+            lines.push(parsed);
+            continue;
+          }
+        } catch {
+          // not a result line
+        }
+        stray += line + '\n';
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-8000)));
+    let hung = false;
+    const timer = setTimeout(() => {
+      hung = true;
+      child.kill('SIGKILL');
+    }, RUNNER_TIMEOUT);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ lines, code, signal, hung, stderr, stray: stray + buffered });
+    });
+  });
+}
+
+describe('clients on Node, Bun and Deno against real servers', () => {
+  let dir = '';
+  let scripted: ScriptedServer | undefined;
+  let beast: BeastServer | undefined;
+  let config: SuiteConfig;
+
+  before(async () => {
+    const bins = beastBinaries();
+    assert.ok(bins, 'The Beast echo server is not built: run `npm run build:native` (node build/build-native.mjs) first');
+    dir = mkdtempSync(join(tmpdir(), 'wasm-ws-client-'));
+    const certs = makeCertificates(dir);
+    scripted = await startScriptedServer();
+    beast = await startBeastServer();
+    config = {
+      scriptedUrl: scripted.url,
+      refusedUrl: `ws://127.0.0.1:${await refusedPort()}/`,
+      beastUrl: beast.url,
+      beastTlsUrl: beast.tlsUrl,
+      beastCa: readFileSync(bins.cert, 'utf8'),
+      ...certs,
+    };
+  });
+
+  after(async () => {
+    await Promise.allSettled([scripted?.stop(), beast?.stop()]);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  // WSTEST_RUNTIMES=node,bun picks runners by name (all by default); WSTEST_ONLY=prefix,… picks scenarios.
+  const picked = process.env.WSTEST_RUNTIMES?.split(',');
+  const only = process.env.WSTEST_ONLY?.split(',');
+  for (const runner of runners.filter((r) => !picked || picked.some((p) => r.name.startsWith(p)))) {
+    test(runner.name, { timeout: RUNNER_TIMEOUT + 10_000 }, async (t) => {
+      const result = await runRunner(runner, only ? { ...config, only: [...(runner.config?.only ?? []), ...only] } : config);
+      for (const line of result.lines) {
+        await t.test(line.name, () => {
+          if (!line.ok) assert.fail(line.error ?? 'failed');
+        });
+      }
+      const tail = `\nstderr: ${result.stderr.trim()}\nstdout (not results): ${result.stray.trim()}`;
+      assert.ok(result.lines.length > 0, `${runner.name} reported no scenarios${tail}`);
+      assert.equal(result.hung, false, `${runner.name} did not exit within ${RUNNER_TIMEOUT} ms: a socket or timer was left open${tail}`);
+      assert.equal(result.code, 0, `${runner.name} exited with code ${result.code} (signal ${result.signal})${tail}`);
+    });
+  }
+});

@@ -1,0 +1,8 @@
+// Runs the client scenarios on Node: `node --import tsx test/client/run-node.ts`, config in WSTEST_CONFIG.
+import { connect, WebSocket } from '../../runtimes/node.ts';
+import { startEchoServers } from './echo-server-node.ts';
+import { runSuite, suiteEnv, type SuiteConfig } from './run-suite.ts';
+
+const config = JSON.parse(process.env.WSTEST_CONFIG ?? '') as SuiteConfig;
+const echo = await startEchoServers({ cert: config.cert, key: config.key });
+await runSuite(suiteEnv('node', { connect, WebSocket }, config, echo), config, echo);

@@ -1,0 +1,8 @@
+// Runs the client scenarios on Bun: `bun test/client/run.bun.ts`, config in WSTEST_CONFIG.
+import { connect, WebSocket } from '../../runtimes/bun.ts';
+import { startEchoServers } from './echo-server.bun.ts';
+import { runSuite, suiteEnv, type SuiteConfig } from './run-suite.ts';
+
+const config = JSON.parse(Bun.env.WSTEST_CONFIG ?? '') as SuiteConfig;
+const echo = startEchoServers({ cert: config.cert, key: config.key });
+await runSuite(suiteEnv('bun', { connect, WebSocket }, config, echo), config, echo);

@@ -1,0 +1,8 @@
+// Runs the client scenarios on Deno: `deno run -A test/client/run.deno.ts`, config in WSTEST_CONFIG.
+import { connect, WebSocket } from '../../runtimes/deno.ts';
+import { startEchoServers } from './echo-server.deno.ts';
+import { runSuite, suiteEnv, type SuiteConfig } from './run-suite.ts';
+
+const config = JSON.parse(Deno.env.get('WSTEST_CONFIG') ?? '') as SuiteConfig;
+const echo = startEchoServers({ cert: config.cert, key: config.key });
+await runSuite(suiteEnv('deno', { connect, WebSocket }, config, echo), config, echo);
