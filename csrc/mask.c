@@ -10,10 +10,18 @@
 #endif
 
 void mask_in_place(usize ptr, usize len, uint32_t key, int32_t offset) {
-  const uint32_t k = rotate_key(key, offset);
+  uint32_t k = rotate_key(key, offset);
   usize p = ptr;
   const usize end = ptr + len;
 #ifdef __wasm_simd128__
+  // A scalar head up to 16-byte alignment: aligned v128 loads and stores are faster.
+  if (len >= 64) {
+    while ((p & 15) != 0) {
+      store8(p, load8(p) ^ (k & 0xff));
+      k = rotr32(k, 8);
+      p++;
+    }
+  }
   const v128_t kv = wasm_i32x4_splat((int32_t)k);
   while (p + 64 <= end) {
     v128_t *q = (v128_t *)(uintptr_t)p;
@@ -36,6 +44,16 @@ void mask_in_place(usize ptr, usize len, uint32_t key, int32_t offset) {
   }
 #endif
   // Tail: chunks above were multiples of 4 bytes, so the key phase is unchanged here.
+#ifdef __wasm_simd128__
+  if (p + 8 <= end) {
+    store64(p, load64(p) ^ ((uint64_t)k | ((uint64_t)k << 32)));
+    p += 8;
+  }
+#endif
+  if (p + 4 <= end) {
+    store32(p, load32(p) ^ k);
+    p += 4;
+  }
   uint32_t kb = k;
   while (p < end) {
     store8(p, load8(p) ^ (kb & 0xff));

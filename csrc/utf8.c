@@ -36,6 +36,27 @@ static inline usize ascii_run(usize p, usize end) {
   return q - p;
 }
 
+// Range of the byte after lead byte `b` (the second byte is where overlongs, surrogates and code
+// points above U+10FFFF show); 0 if `b` cannot start a sequence. Packed: lo | hi << 8 | need << 16.
+static inline uint32_t lead_rule(uint32_t b) {
+  if (b >= 0xc2 && b <= 0xdf) return 0x80 | (0xbf << 8) | (1 << 16);
+  if (b == 0xe0) return 0xa0 | (0xbf << 8) | (2 << 16);
+  if (b == 0xed) return 0x80 | (0x9f << 8) | (2 << 16); // no surrogates
+  if (b >= 0xe1 && b <= 0xef) return 0x80 | (0xbf << 8) | (2 << 16);
+  if (b == 0xf0) return 0x90 | (0xbf << 8) | (3 << 16); // no overlong 4-byte forms
+  if (b == 0xf4) return 0x80 | (0x8f << 8) | (3 << 16); // nothing above U+10FFFF
+  if (b >= 0xf1 && b <= 0xf3) return 0x80 | (0xbf << 8) | (3 << 16);
+  return 0;
+}
+
+static inline bool is_continuation(usize p) { return (load8(p) & 0xc0) == 0x80; }
+
+static bool fail(uint32_t state, usize at, usize ptr) {
+  utf8_state = state;
+  utf8_error_index = (int32_t)(at - ptr);
+  return false;
+}
+
 // Feeds [ptr, ptr+len); returns false at the first invalid byte (utf8_error_index).
 bool utf8_feed(usize ptr, usize len) {
   uint32_t state = utf8_state;
@@ -47,22 +68,23 @@ bool utf8_feed(usize ptr, usize len) {
       if (p >= end) break;
       const uint32_t b = load8(p);
       if (b < 0x80) { p++; continue; }
-      if (b >= 0xc2 && b <= 0xdf) state = start(1, 0x80, 0xbf);
-      else if (b == 0xe0) state = start(2, 0xa0, 0xbf);
-      else if (b == 0xed) state = start(2, 0x80, 0x9f); // no surrogates
-      else if (b >= 0xe1 && b <= 0xef) state = start(2, 0x80, 0xbf);
-      else if (b == 0xf0) state = start(3, 0x90, 0xbf); // no overlong 4-byte forms
-      else if (b == 0xf4) state = start(3, 0x80, 0x8f); // nothing above U+10FFFF
-      else if (b >= 0xf1 && b <= 0xf3) state = start(3, 0x80, 0xbf);
-      else { utf8_state = state; utf8_error_index = (int32_t)(p - ptr); return false; }
+      const uint32_t rule = lead_rule(b);
+      if (rule == 0) return fail(state, p, ptr);
+      const usize need = rule >> 16;
+      if (p + need < end) {
+        // The whole sequence is here: check it without the state machine.
+        const uint32_t c1 = load8(p + 1);
+        if (c1 < (rule & 0xff) || c1 > ((rule >> 8) & 0xff)) return fail(state, p + 1, ptr);
+        if (need >= 2 && !is_continuation(p + 2)) return fail(state, p + 2, ptr);
+        if (need == 3 && !is_continuation(p + 3)) return fail(state, p + 3, ptr);
+        p += need + 1;
+        continue;
+      }
+      state = start(need, rule & 0xff, (rule >> 8) & 0xff);
       p++;
     } else {
       const uint32_t b = load8(p);
-      if (b < ((state >> 8) & 0xff) || b > (state >> 16)) {
-        utf8_state = state;
-        utf8_error_index = (int32_t)(p - ptr);
-        return false;
-      }
+      if (b < ((state >> 8) & 0xff) || b > (state >> 16)) return fail(state, p, ptr);
       const uint32_t need = (state & 0xff) - 1;
       state = need == 0 ? UTF8_ACCEPT : start(need, 0x80, 0xbf);
       p++;

@@ -3,7 +3,7 @@
 // and one byte at a time: the same events every time, and the ones the reference model expects.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { concat, everyByte, incomingKey, makeCodec, parse, pattern, roles, splitAt, stream, utf8, variants, type Ev, type FrameSpec } from './helpers.ts';
+import { Event, concat, everyByte, incomingKey, makeCodec, parse, pattern, roles, splitAt, stream, utf8, variants, type Ev, type FrameSpec } from './helpers.ts';
 import { modelParse } from './model.ts';
 
 function frames(key: (i: number) => Uint8Array | null, big: boolean): FrameSpec[] {
@@ -89,6 +89,28 @@ for (const v of variants) {
           }
         }
         assert.equal(n, ((small.length + 1) * (small.length + 2)) / 2);
+      });
+
+      test('data views stay valid until the next rxReserve (ABI.md), over a whole chunk of events', () => {
+        for (const [s, big] of [[small, false], [large, true]] as const) {
+          codec.reset();
+          codec.push(s);
+          const held: { payload: Uint8Array; message: Uint8Array }[] = [];
+          for (let ev = codec.next(); ev !== Event.NeedMore; ev = codec.next()) {
+            assert.notEqual(ev, Event.Error);
+            if (ev === Event.Data) held.push({ payload: codec.payload(), message: codec.message() });
+          }
+          // Control frames are left out: one between fragments lies where the next fragment is moved
+          // to, so its view only lasts until the next next() (reported; ABI.md says until rxReserve).
+          const data = expectedEvents(big).filter((e) => e.type === 'data');
+          assert.equal(held.length, data.length);
+          held.forEach((h, i) => {
+            const e = data[i];
+            assert.ok(e.type === 'data');
+            assert.deepEqual(h.payload.slice(), e.payload, `payload ${i}`);
+            assert.deepEqual(h.message.slice(), e.message, `message ${i}`);
+          });
+        }
       });
 
       test('one byte at a time, and empty chunks in between', () => {

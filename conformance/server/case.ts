@@ -1,0 +1,397 @@
+// The case model of the fuzzing server: what a case sees of one client connection (`Conn`), how it
+// sends (frames built by hand so they can be anything, written whole, in chops, with pauses), and the
+// judges that turn what the client did into a verdict as the Autobahn TestSuite gives them.
+//
+// Verdicts:
+//   OK             the client did what RFC 6455 requires (and, where it matters, what it recommends)
+//   NON-STRICT     acceptable by the RFC but not the strict behaviour (no close frame when failing, not
+//                  failing fast on invalid UTF-8, missing an echo of a message before a violation)
+//   INFORMATIONAL  behaviour the RFC leaves open; recorded, never a failure
+//   FAILED         the client broke the RFC; `reason` says how
+import type net from 'node:net';
+import { Codec, Event, Role } from '../../src/codec/index.ts';
+
+export type Verdict = 'OK' | 'NON-STRICT' | 'INFORMATIONAL' | 'FAILED';
+export const VERDICTS: readonly Verdict[] = ['OK', 'NON-STRICT', 'INFORMATIONAL', 'FAILED'];
+
+export interface Outcome {
+  verdict: Verdict;
+  reason: string;
+}
+
+export interface CaseSpec {
+  /** "1.1.3": group, subgroup, number. */
+  id: string;
+  description: string;
+  run(c: Conn): Promise<Outcome>;
+  /** Milliseconds the whole case may take (default 10 s). */
+  timeout?: number;
+  /** A large group-9 case: left out of the quick selection (see cases/index.ts). */
+  heavy?: boolean;
+}
+
+export interface CaseResult {
+  id: string;
+  group: number;
+  description: string;
+  verdict: Verdict;
+  reason: string;
+  /** Milliseconds from the opening handshake to the end of the case. */
+  ms: number;
+  /** The close code in the client's close frame; null when it sent none. */
+  clientCloseCode: number | null;
+}
+
+export const OPCODE = { cont: 0, text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;
+
+/** What the client sent or did, in order. `at` is ms since the case started. */
+export type Received =
+  | { type: 'message'; text: boolean; data: Buffer; at: number }
+  | { type: 'ping' | 'pong'; data: Buffer; at: number }
+  | { type: 'close'; code: number; reason: string; at: number }
+  | { type: 'bad-frame'; kind: string; at: number }
+  | { type: 'end'; at: number };
+
+export interface FrameOptions {
+  fin?: boolean;
+  /** RSV bits as in the first byte: 0x40, 0x20, 0x10. */
+  rsv?: number;
+  /** Mask the frame (a server must not: for the case that checks the client refuses it). */
+  mask?: boolean;
+  /** Write this length into the header instead of the payload's (the payload is sent as given). */
+  declaredLength?: bigint;
+}
+
+/** A frame as a server sends it: any opcode, any bits, any payload size (control frames too). */
+export function frame(opcode: number, payload: Uint8Array | string = new Uint8Array(0), options: FrameOptions = {}): Buffer {
+  const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  const n = options.declaredLength ?? BigInt(body.length);
+  const b0 = ((options.fin ?? true) ? 0x80 : 0) | (options.rsv ?? 0) | (opcode & 0x0f);
+  const maskBit = options.mask ? 0x80 : 0;
+  let head: Buffer;
+  if (n < 126n) head = Buffer.from([b0, maskBit | Number(n)]);
+  else if (n < 65536n) {
+    head = Buffer.from([b0, maskBit | 126, 0, 0]);
+    head.writeUInt16BE(Number(n), 2);
+  } else {
+    head = Buffer.alloc(10);
+    head[0] = b0;
+    head[1] = maskBit | 127;
+    head.writeBigUInt64BE(n, 2);
+  }
+  if (!options.mask) return Buffer.concat([head, body]);
+  const key = Buffer.from([0x37, 0xfa, 0x21, 0x3d]);
+  const masked = Buffer.alloc(body.length);
+  for (let i = 0; i < body.length; i++) masked[i] = body[i] ^ key[i & 3];
+  return Buffer.concat([head, key, masked]);
+}
+
+export function closePayload(code: number, reason: string | Uint8Array = ''): Buffer {
+  const r = typeof reason === 'string' ? Buffer.from(reason, 'utf8') : Buffer.from(reason);
+  const b = Buffer.alloc(2 + r.length);
+  b.writeUInt16BE(code, 0);
+  r.copy(b, 2);
+  return b;
+}
+
+/** A message the client is expected to echo. */
+export interface Msg {
+  text: boolean;
+  data: Buffer;
+}
+export const text = (data: string | Uint8Array): Msg => ({ text: true, data: typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data) });
+export const binary = (data: Uint8Array): Msg => ({ text: false, data: Buffer.from(data) });
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** How long a case waits for the client to answer (echo, pong, close) before judging it did not. */
+export const WAIT = 2000;
+/** How long a fail-fast case pauses after the chop with the invalid byte for the client to fail. */
+export const FAIL_FAST_PAUSE = 300;
+
+/** One client connection, after the opening handshake, as a case drives it. */
+export class Conn {
+  readonly events: Received[] = [];
+  private readonly started = performance.now();
+  private readonly waiters = new Set<() => void>();
+  private readonly codec = new Codec({ role: Role.Server, maxMessage: 64 * 1024 * 1024 });
+  private parseFailed = false;
+  /** The server sent a close frame. */
+  closeSent = false;
+  /** The socket is fully closed. */
+  closed = false;
+  private readonly closedPromise: Promise<void>;
+
+  constructor(readonly socket: net.Socket) {
+    this.closedPromise = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.push({ type: 'end', at: this.now() }));
+    socket.on('close', () => {
+      this.closed = true;
+      if (!this.events.some((e) => e.type === 'end')) this.push({ type: 'end', at: this.now() });
+    });
+  }
+
+  now(): number {
+    return performance.now() - this.started;
+  }
+
+  private push(event: Received): void {
+    this.events.push(event);
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  onData(chunk: Buffer): void {
+    if (this.parseFailed) return;
+    const codec = this.codec;
+    codec.push(chunk);
+    for (;;) {
+      const ev = codec.next();
+      if (ev === Event.NeedMore) return;
+      if (ev === Event.Error) {
+        this.parseFailed = true;
+        this.push({ type: 'bad-frame', kind: codec.errorKind, at: this.now() });
+        return;
+      }
+      if (ev === Event.Data) {
+        if (!codec.fin) continue;
+        this.push({ type: 'message', text: codec.messageOpcode === 1, data: Buffer.from(codec.message()), at: this.now() });
+      } else if (ev === Event.Ping || ev === Event.Pong) {
+        this.push({ type: ev === Event.Ping ? 'ping' : 'pong', data: Buffer.from(codec.payload()), at: this.now() });
+      } else if (ev === Event.Close) {
+        const p = codec.payload();
+        this.push({ type: 'close', code: codec.closeCode, reason: p.length > 2 ? Buffer.from(p.subarray(2)).toString('utf8') : '', at: this.now() });
+        return; // nothing after a close frame counts
+      }
+    }
+  }
+
+  // ---- what the client did ----
+
+  messages(): Extract<Received, { type: 'message' }>[] {
+    return this.events.filter((e) => e.type === 'message') as Extract<Received, { type: 'message' }>[];
+  }
+  pongs(): Buffer[] {
+    return this.events.filter((e) => e.type === 'pong').map((e) => (e as { data: Buffer }).data);
+  }
+  clientClose(): Extract<Received, { type: 'close' }> | undefined {
+    return this.events.find((e) => e.type === 'close') as Extract<Received, { type: 'close' }> | undefined;
+  }
+  badFrame(): string | undefined {
+    return (this.events.find((e) => e.type === 'bad-frame') as { kind: string } | undefined)?.kind;
+  }
+  ended(): boolean {
+    return this.events.some((e) => e.type === 'end');
+  }
+  /** The client failed or closed the connection: a close frame, a broken frame, or the TCP end. */
+  gone(): boolean {
+    return this.events.some((e) => e.type === 'close' || e.type === 'end' || e.type === 'bad-frame');
+  }
+
+  /** Resolves true once `pred` holds, false after `ms`. */
+  waitFor(pred: () => boolean, ms: number = WAIT): Promise<boolean> {
+    if (pred()) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const wake = () => {
+        if (!pred()) return;
+        done(true);
+      };
+      const timer = setTimeout(() => done(pred()), ms);
+      const done = (value: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+        resolve(value);
+      };
+      this.waiters.add(wake);
+    });
+  }
+
+  // ---- sending ----
+
+  /** Writes bytes; resolves when the socket has taken them (waits for drain when it is full). */
+  write(data: Uint8Array): Promise<void> {
+    if (this.socket.destroyed || !this.socket.writable) return Promise.resolve();
+    const more = this.socket.write(data);
+    if (more) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.once('drain', done);
+      this.socket.once('close', done);
+    });
+  }
+
+  /** Writes `data` in chops of `size` bytes, each its own write, `delay` ms apart (0: one event-loop turn). */
+  async writeChops(data: Uint8Array, size: number, delay = 0): Promise<void> {
+    for (let at = 0; at < data.length; at += size) {
+      await this.write(data.subarray(at, Math.min(data.length, at + size)));
+      if (this.socket.destroyed) return;
+      if (delay > 0) await sleep(delay);
+      else await tick();
+    }
+  }
+
+  /**
+   * Fail-fast probe: writes `data[0, cut)` (which ends with the invalid byte), waits up to `pause` ms
+   * for the client to fail the connection, then writes the rest. Resolves whether it failed in time.
+   */
+  async writeFailFast(data: Uint8Array, cut: number, pause = FAIL_FAST_PAUSE, chop = 0): Promise<boolean> {
+    const head = data.subarray(0, cut);
+    if (chop > 0) await this.writeChops(head, chop);
+    else await this.write(head);
+    const fast = await this.waitFor(() => this.gone(), pause);
+    if (chop > 0) await this.writeChops(data.subarray(cut), chop);
+    else await this.write(data.subarray(cut));
+    return fast;
+  }
+
+  send(opcode: number, payload?: Uint8Array | string, options?: FrameOptions): Promise<void> {
+    return this.write(frame(opcode, payload, options));
+  }
+
+  /** Sends a close frame (once) and half-closes nothing: the client answers, then the server ends TCP. */
+  async sendClose(payload: Uint8Array = new Uint8Array(0)): Promise<void> {
+    if (this.closeSent) return;
+    this.closeSent = true;
+    await this.write(frame(OPCODE.close, payload));
+  }
+
+  /** Ends the case: answers a close the client sent, closes TCP (server closes first, RFC 6455 §7.1.1), waits. */
+  async finish(ms = 1000): Promise<void> {
+    const close = this.clientClose();
+    if (close && !this.closeSent) await this.sendClose(close.code === 1005 ? new Uint8Array(0) : closePayload(close.code));
+    if (!this.socket.destroyed) this.socket.end();
+    const timer = setTimeout(() => this.socket.destroy(), ms);
+    await this.closedPromise;
+    clearTimeout(timer);
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+// ---- judges ----
+
+const ok = (reason = ''): Outcome => ({ verdict: 'OK', reason });
+const failed = (reason: string): Outcome => ({ verdict: 'FAILED', reason });
+const nonStrict = (reason: string): Outcome => ({ verdict: 'NON-STRICT', reason });
+
+function show(data: Buffer, asText: boolean): string {
+  if (data.length > 40) return `${data.length} bytes`;
+  return asText ? JSON.stringify(data.toString('utf8')) : `0x${data.toString('hex') || '(empty)'}`;
+}
+
+/** Whether the echoes match the messages sent, in order: null, or what differs. */
+function compareEchoes(got: Extract<Received, { type: 'message' }>[], want: Msg[]): string | null {
+  for (let i = 0; i < Math.max(got.length, want.length); i++) {
+    const g = got[i];
+    const w = want[i];
+    if (!g) return `expected echo mismatch: ${want.length} message(s) sent, ${got.length} echoed`;
+    if (!w) return `expected echo mismatch: an extra message came back (${g.text ? 'text' : 'binary'}, ${show(g.data, g.text)})`;
+    if (g.text !== w.text) return `expected echo mismatch: message ${i + 1} came back as ${g.text ? 'text' : 'binary'}, sent as ${w.text ? 'text' : 'binary'}`;
+    if (!g.data.equals(w.data)) return `expected echo mismatch: message ${i + 1} sent ${show(w.data, w.text)}, echoed ${show(g.data, g.text)}`;
+  }
+  return null;
+}
+
+function pongProblem(c: Conn, pings: Buffer[]): Outcome | null {
+  if (pings.length === 0) return null;
+  const pongs = c.pongs();
+  const same = pongs.length === pings.length && pongs.every((p, i) => p.equals(pings[i]));
+  if (same) return null;
+  // RFC 6455 §5.5.3: an endpoint may answer only the most recent of several pings.
+  if (pongs.length > 0 && pongs.length < pings.length && pongs[pongs.length - 1].equals(pings[pings.length - 1])) {
+    return nonStrict(`answered ${pongs.length} of ${pings.length} pings (the last one: allowed, not every ping)`);
+  }
+  return failed(`expected ${pings.length} pong(s) echoing the ping payloads, got ${pongs.length}${pongs.length ? ` (${pongs.map((p) => show(p, false)).join(', ')})` : ''}`);
+}
+
+export interface EchoExpect {
+  /** Pongs expected, one per ping payload, in order. */
+  pings?: Buffer[];
+  /** Close code the server closes with (default 1000); the client must answer it. */
+  closeCode?: number;
+  /** Wait this long for the echoes (default WAIT). */
+  wait?: number;
+}
+
+/**
+ * The client must echo `want` exactly (and answer pings), then complete the close handshake the
+ * server starts: a close frame back (its code 1000 or the server's code), then the TCP close.
+ */
+export async function expectEcho(c: Conn, want: Msg[], options: EchoExpect = {}): Promise<Outcome> {
+  const pings = options.pings ?? [];
+  await c.waitFor(() => (c.messages().length >= want.length && c.pongs().length >= pings.length) || c.gone(), options.wait ?? WAIT);
+  const bad = c.badFrame();
+  if (bad) return failed(`the client sent a malformed frame (${bad})`);
+  const early = c.clientClose();
+  const mismatch = compareEchoes(c.messages(), want);
+  if (early && (mismatch || c.messages().length < want.length)) return failed(`the client closed with ${early.code} instead of echoing: ${mismatch}`);
+  if (mismatch) return failed(mismatch);
+  if (!early && c.ended()) return failed('the client dropped the connection (no close frame)');
+  const pong = pongProblem(c, pings);
+  if (pong?.verdict === 'FAILED') return pong;
+  const close = await expectCloseReply(c, options.closeCode ?? 1000);
+  if (close.verdict !== 'OK') return close;
+  return pong ?? ok();
+}
+
+/** The server closes with `code` (or an empty close when undefined): the client must answer and close. */
+export async function expectCloseReply(c: Conn, code: number | undefined, reason = '', accept?: number[]): Promise<Outcome> {
+  const already = c.clientClose();
+  if (!already) await c.sendClose(code === undefined ? new Uint8Array(0) : closePayload(code, reason));
+  await c.waitFor(() => c.clientClose() !== undefined || c.ended(), WAIT);
+  const close = c.clientClose();
+  if (c.badFrame()) return failed(`the client sent a malformed frame (${c.badFrame()})`);
+  if (!close) return failed(c.ended() ? 'no close: the client dropped TCP without answering the close frame' : 'no close: the client did not answer the close frame');
+  const allowed = accept ?? (code === undefined ? [1005, 1000] : [1000, code]);
+  if (!allowed.includes(close.code)) return failed(`wrong close code ${close.code === 1005 ? 'none (empty close)' : close.code} in the reply (expected ${allowed.map((a) => (a === 1005 ? 'empty' : a)).join(' or ')})`);
+  // The server closes TCP first (RFC 6455 §7.1.1); the client must then see the end.
+  return ok();
+}
+
+export interface FailExpect {
+  /** Messages that came before the violation: echoing them is expected (missing: NON-STRICT). */
+  before?: Msg[];
+  /** Pongs expected before the violation. */
+  pings?: Buffer[];
+  /** Whether the client failed before the rest of the frame was sent (undefined: not probed). */
+  fast?: boolean;
+  wait?: number;
+}
+
+/**
+ * The client must fail the connection (RFC 6455 §7.1.7) with `code`: a close frame with that code,
+ * then the TCP close, without delivering the offending message.
+ */
+export async function expectFail(c: Conn, code: number, options: FailExpect = {}): Promise<Outcome> {
+  await c.waitFor(() => c.clientClose() !== undefined || c.ended() || c.badFrame() !== undefined, options.wait ?? WAIT);
+  const before = options.before ?? [];
+  const msgs = c.messages();
+  const bad = c.badFrame();
+  if (bad) return failed(`the client sent a malformed frame (${bad})`);
+  if (msgs.length > before.length) return failed(`echoed a message it should have refused (${msgs.length - before.length} extra: ${show(msgs[before.length].data, msgs[before.length].text)})`);
+  const close = c.clientClose();
+  if (!close && !c.ended()) return failed(`no close: the client did not fail the connection (expected close code ${code})`);
+  const mismatch = compareEchoes(msgs, before);
+  if (mismatch && msgs.length === before.length) return failed(mismatch);
+  if (close && close.code !== code) return failed(`wrong close code ${close.code === 1005 ? 'none (empty close)' : close.code} (expected ${code})`);
+  if (!close) return nonStrict(`failed the connection without a close frame (expected close code ${code})`);
+  if (options.fast === false) return nonStrict(`did not fail fast: closed with ${code} only after the rest of the frame was sent`);
+  if (mismatch) return nonStrict(`did not echo the messages before the violation: ${mismatch}`);
+  const pong = pongProblem(c, options.pings ?? []);
+  if (pong) return pong.verdict === 'FAILED' ? nonStrict(`before failing: ${pong.reason}`) : pong;
+  return ok();
+}
+
+/** Echo cases on `msgs`, each written whole. */
+export async function sendAll(c: Conn, frames: Buffer[]): Promise<void> {
+  for (const f of frames) await c.write(f);
+}
+
+export { ok, failed, nonStrict };
