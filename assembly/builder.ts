@@ -13,7 +13,10 @@ let txPinned: usize = 0; // bytes at txBase still referenced by a pending write
 let txPayload: usize = 0; // payload position of the frame being built
 let txEnd: usize = 0; // end of the last frame built
 
+const MAX_REGION: usize = 0x7fff0000; // regions stay below 2 GiB: capacities double without overflowing
+
 export function txReserve(len: usize): usize {
+  if (len > MAX_REGION - txPinned - MAX_HEADER) return 0;
   const need = txPinned + MAX_HEADER + len;
   if (need > txCap) {
     let cap = txCap == 0 ? INITIAL_TX : txCap << 1;

@@ -4,7 +4,7 @@ import { txReserve, txBuild, txPin, txRelease, txSpace } from "./builder";
 import { maskInPlace } from "./mask";
 import { utf8Validate } from "./utf8";
 import { allocRegion } from "./regions";
-import { setRecord, record, RECORD_SLOTS } from "./record";
+import { setRecord, record, RECORD_SLOTS, put, EVENT } from "./record";
 
 let clientRole: bool = true;
 
@@ -30,7 +30,9 @@ export function rx_commit(n: i32): void {
 }
 
 export function next(): i32 {
-  return parseNext();
+  const event = parseNext();
+  put(EVENT, event); // NEED_MORE too: the record always shows the last event
+  return event;
 }
 
 export function tx_reserve(len: i32): usize {

@@ -20,6 +20,7 @@ export const ROLE_SERVER: i32 = 1;
 
 const INITIAL_RX: usize = 65536;
 const MAX_CONTROL_FRAME: usize = 2 + 8 + 4 + 125; // the most unparsed bytes kept besides a message
+const MAX_REGION: usize = 0x7fff0000; // regions stay below 2 GiB: capacities double without overflowing
 
 let role: i32 = ROLE_CLIENT;
 let maxMessage: usize = 64 << 20;
@@ -82,7 +83,7 @@ export function rxReserve(min: usize): usize {
   const used = writePos - rxBase;
   if (rxCap - used < min) {
     // Bounded: besides the message (≤ maxMessage), at most a partial header or control frame waits.
-    if (used + min > maxMessage + MAX_CONTROL_FRAME + min) return 0;
+    if (used > maxMessage + MAX_CONTROL_FRAME || min > MAX_REGION - used) return 0;
     let cap = rxCap << 1;
     while (cap < used + min) cap <<= 1;
     const base = growRegion(rxBase, rxCap, cap);

@@ -13,6 +13,7 @@ static usize tx_payload = 0; // payload position of the frame being built
 static usize tx_end = 0;     // end of the last frame built
 
 usize tx_reserve_bytes(usize len) {
+  if (len > MAX_REGION - tx_pinned - MAX_HEADER) return 0;
   const usize need = tx_pinned + MAX_HEADER + len;
   if (need > tx_cap) {
     usize cap = tx_cap == 0 ? INITIAL_TX : tx_cap << 1;

@@ -54,6 +54,9 @@ enum {
 
 extern usize record;
 
+// Regions stay below 2 GiB: capacities double without overflowing.
+#define MAX_REGION 0x7fff0000u
+
 static inline void put(int32_t slot, int32_t value) { store32(record + ((usize)slot << 2), (uint32_t)value); }
 static inline void put_offset(double value) { __builtin_memcpy((void *)(uintptr_t)(record + ((usize)R_ERROR_OFFSET << 2)), &value, 8); }
 

@@ -20,7 +20,11 @@ EXPORT("rx_reserve") usize rx_reserve(int32_t min) { return parser_rx_reserve((u
 
 EXPORT("rx_commit") void rx_commit(int32_t n) { parser_rx_commit((usize)n); }
 
-EXPORT("next") int32_t next(void) { return parser_next(); }
+EXPORT("next") int32_t next(void) {
+  const int32_t event = parser_next();
+  put(R_EVENT, event); // NEED_MORE too: the record always shows the last event
+  return event;
+}
 
 EXPORT("tx_reserve") usize tx_reserve(int32_t len) { return tx_reserve_bytes((usize)len); }
 

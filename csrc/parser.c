@@ -84,8 +84,7 @@ usize parser_rx_reserve(usize min) {
   const usize used = write_pos - rx_base;
   if (rx_cap - used < min) {
     // Bounded: besides the message (≤ max_message), at most a partial header or control frame waits.
-    // (Written as in parser.ts, where `min` appears on both sides.)
-    if (used + min > max_message + MAX_CONTROL_FRAME + min) return 0;
+    if (used > max_message + MAX_CONTROL_FRAME || min > MAX_REGION - used) return 0;
     usize cap = rx_cap << 1;
     while (cap < used + min) cap <<= 1;
     const usize base = grow_region(rx_base, rx_cap, cap);
