@@ -29,6 +29,7 @@ export function txReserve(len: usize): usize {
     txCap = cap;
   }
   txPayload = txBase + txPinned + MAX_HEADER;
+  txEnd = txPayload + len; // tx_pin() is right even for a frame the caller finished itself
   return txPayload;
 }
 

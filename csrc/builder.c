@@ -26,6 +26,7 @@ usize tx_reserve_bytes(usize len) {
     tx_cap = cap;
   }
   tx_payload = tx_base + tx_pinned + MAX_HEADER;
+  tx_end = tx_payload + len; // tx_pin() is right even for a frame the caller finished itself
   return tx_payload;
 }
 

@@ -33,10 +33,12 @@ class DenoTransport implements Transport {
   }
 
   write(data: Uint8Array): boolean {
-    this.queue.push(data);
+    // Copied: a write waits for earlier ones and for the socket, and WASM memory may grow meanwhile
+    // (the receive region grows as messages arrive), which detaches a view of it: its bytes would be lost.
+    this.queue.push(data.slice());
     this.queued += data.length;
     if (this.queue.length === 1) void this.writeLoop();
-    return false;
+    return true;
   }
 
   private async writeLoop(): Promise<void> {

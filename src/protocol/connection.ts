@@ -428,13 +428,14 @@ export class Connection implements TransportSink {
       return this.write(codec.frame(b0, payload, nextMaskKey()));
     }
     this.txWanted = Math.max(this.txWanted, payload.length);
-    return this.write(codec.frameDetached(b0, payload, nextMaskKey()));
+    // Built in a JS buffer, not in WASM memory: nothing there to pin.
+    return this.write(codec.frameDetached(b0, payload, nextMaskKey()), false);
   }
 
-  private write(frame: Uint8Array): boolean {
+  private write(frame: Uint8Array, inWasm = true): boolean {
     const transport = this.transport;
     if (transport === null) return false;
-    if (!transport.write(frame)) {
+    if (!transport.write(frame) && inWasm) {
       // The transport still reads this frame from WASM memory: build the next ones after it.
       this.codec.pin();
       this.pinned = true;
