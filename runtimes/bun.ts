@@ -40,6 +40,7 @@ class BunTransport implements Transport {
       }
       this.queue.shift();
     }
+    if (this.ending) this.socket.end();
     this.sink.onDrain();
   }
 
@@ -47,8 +48,11 @@ class BunTransport implements Transport {
     return this.queued;
   }
   end(): void {
-    this.socket.end();
+    // What is still queued (a close frame, say) goes first.
+    if (this.queued > 0) this.ending = true;
+    else this.socket.end();
   }
+  private ending = false;
   destroy(): void {
     this.socket.terminate();
   }
