@@ -67,8 +67,9 @@ export function txBuild(b0: i32, len: usize, key: u32, masked: bool): usize {
   return start;
 }
 
+// Pins up to the end of the last frame reserved in this region (nothing if there is none).
 export function txPin(): void {
-  txPinned = txEnd - txBase;
+  txPinned = txEnd > txBase && txEnd <= txBase + txCap ? txEnd - txBase : 0;
 }
 
 export function txRelease(): void {

@@ -62,6 +62,7 @@ usize tx_build_frame(int32_t b0, usize len, uint32_t key, bool masked) {
   return start;
 }
 
-void tx_pin_frame(void) { tx_pinned = tx_end - tx_base; }
+// Pins up to the end of the last frame reserved in this region (nothing if there is none).
+void tx_pin_frame(void) { tx_pinned = tx_end > tx_base && tx_end <= tx_base + tx_cap ? tx_end - tx_base : 0; }
 
 void tx_release_frame(void) { tx_pinned = 0; }

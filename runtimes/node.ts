@@ -15,10 +15,14 @@ class NodeTransport implements Transport {
 
   write(data: Uint8Array): boolean {
     const socket = this.socket;
-    socket.write(data, this.afterWrite);
+    // Behind a pending write, Node queues the chunk in JS and reads it later: give it a copy, as a
+    // view of WASM memory is detached when memory grows. Otherwise Node hands the bytes to the kernel
+    // now, keeping only a raw pointer for what the kernel does not take, which growth (in place) keeps.
+    const queued = socket.writableLength > 0;
+    socket.write(queued ? Buffer.from(data) : data, this.afterWrite);
     if (socket.writableLength === 0) return true; // handed to the kernel synchronously
     this.waiting = true;
-    return false;
+    return queued;
   }
 
   private readonly afterWrite = (): void => {
