@@ -32,7 +32,7 @@ export async function writeCharts(dir: string, environment: Environment, measure
           mark: { type: 'bar', tooltip: true },
           encoding: {
             y: { field: 'rps', type: 'quantitative', title: 'requests per second' },
-            color: { field: 'client', type: 'nominal', sort: labels, title: 'client', scale: { scheme: 'tableau10' } },
+            color: { field: 'client', type: 'nominal', sort: labels, title: 'client', scale: { scheme: 'tableau10' }, legend: { labelLimit: 400 } },
           },
         },
         { mark: { type: 'rule', color: 'black' }, encoding: { y: { field: 'min', type: 'quantitative' }, y2: { field: 'max' } } },

@@ -1,6 +1,6 @@
 // The echo agent on Bun: `bun conformance/agent/agent.bun.ts --server URL --agent NAME --client ours|native`.
 import { WebSocket as Ours } from '../../runtimes/bun.ts';
-import { parseArgs, runAgent, USAGE, type WebSocketClass } from './agent.ts';
+import { agentMain, parseArgs, USAGE, type WebSocketClass } from './agent.ts';
 
 const args = parseArgs(Bun.argv.slice(2));
 const client = args.client ?? 'ours';
@@ -9,10 +9,4 @@ if (!args.server || !args.agent || (client !== 'ours' && client !== 'native')) {
   process.exit(2);
 }
 const WS = (client === 'ours' ? Ours : globalThis.WebSocket) as unknown as WebSocketClass;
-try {
-  await runAgent({ WebSocket: WS, server: args.server, agent: args.agent, log: (l) => console.error(l) });
-  process.exit(0);
-} catch (error) {
-  console.error(error);
-  process.exit(1);
-}
+await agentMain(WS, args, (code) => process.exit(code));

@@ -1,6 +1,6 @@
 // The echo agent on Deno: `deno run -A conformance/agent/agent.deno.ts --server URL --agent NAME --client ours|native`.
 import { WebSocket as Ours } from '../../runtimes/deno.ts';
-import { parseArgs, runAgent, USAGE, type WebSocketClass } from './agent.ts';
+import { agentMain, parseArgs, USAGE, type WebSocketClass } from './agent.ts';
 
 const args = parseArgs(Deno.args);
 const client = args.client ?? 'ours';
@@ -9,10 +9,4 @@ if (!args.server || !args.agent || (client !== 'ours' && client !== 'native')) {
   Deno.exit(2);
 }
 const WS = (client === 'ours' ? Ours : globalThis.WebSocket) as unknown as WebSocketClass;
-try {
-  await runAgent({ WebSocket: WS, server: args.server, agent: args.agent, log: (l) => console.error(l) });
-  Deno.exit(0);
-} catch (error) {
-  console.error(error);
-  Deno.exit(1);
-}
+await agentMain(WS, args, (code) => Deno.exit(code));

@@ -103,3 +103,14 @@ export function parseArgs(argv: string[]): Record<string, string> {
 }
 
 export const USAGE = 'usage: <agent> --server ws://127.0.0.1:9001 --agent NAME --client ours|native|ws';
+
+/** An agent's entry: runs with the given WebSocket implementation, exits 0 when every case ran, 1 on failure. */
+export async function agentMain(WebSocket: WebSocketClass, args: Record<string, string>, exit: (code: number) => never): Promise<never> {
+  try {
+    await runAgent({ WebSocket, server: args.server, agent: args.agent, log: (l) => console.error(l) });
+    return exit(0);
+  } catch (error) {
+    console.error(error);
+    return exit(1);
+  }
+}

@@ -1,7 +1,7 @@
 // The echo agent on Node: `node --import tsx conformance/agent/node.ts --server URL --agent NAME --client ours|native|ws`.
 // ours: wasm-ws (runtimes/node.ts); native: Node's global WebSocket (Node 20: run node with
 // --experimental-websocket); ws: the `ws` package.
-import { parseArgs, runAgent, USAGE, type WebSocketClass } from './agent.ts';
+import { agentMain, parseArgs, USAGE, type WebSocketClass } from './agent.ts';
 
 const args = parseArgs(process.argv.slice(2));
 if (!args.server || !args.agent) {
@@ -27,10 +27,4 @@ switch (args.client ?? 'ours') {
     console.error(USAGE);
     process.exit(2);
 }
-try {
-  await runAgent({ WebSocket: WS, server: args.server, agent: args.agent, log: (l) => console.error(l) });
-  process.exit(0);
-} catch (error) {
-  console.error(error);
-  process.exit(1);
-}
+await agentMain(WS, args, (code) => process.exit(code));

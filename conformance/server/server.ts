@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { Conn, type CaseResult, type CaseSpec } from './case.ts';
 import { closePayload, frame, OPCODE } from './case.ts';
+import { httpReply, rawHttpServer } from './raw-http.ts';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const DEFAULT_TIMEOUT = 10_000;
@@ -42,38 +43,9 @@ export async function startFuzzingServer(options: FuzzingServerOptions): Promise
   const { cases } = options;
   const results = new Map<string, Map<string, CaseResult>>();
   const waiting = new Map<string, ((r: CaseResult[]) => void)[]>();
-  const sockets = new Set<net.Socket>();
   const list = (agent: string) => cases.flatMap((c) => results.get(agent)?.get(c.id) ?? []);
 
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.setNoDelay(true);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    let head = Buffer.alloc(0);
-    const onHead = (chunk: Buffer) => {
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) {
-        if (head.length > 16384) socket.destroy();
-        return;
-      }
-      socket.off('data', onHead);
-      socket.pause();
-      const [requestLine, ...lines] = head.subarray(0, end).toString('latin1').split('\r\n');
-      const headers: Record<string, string> = {};
-      for (const line of lines) {
-        const colon = line.indexOf(':');
-        if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-      }
-      void route(socket, requestLine, headers, head.subarray(end + 4));
-    };
-    socket.on('data', onHead);
-  });
-
-  function httpReply(socket: net.Socket, status: string, body: string, type = 'text/plain'): void {
-    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-  }
+  const server = rawHttpServer((socket, head) => void route(socket, head.requestLine, head.headers, head.rest));
 
   /** Answers the opening handshake; false (and a 400) when the request is not a WebSocket upgrade. */
   function upgrade(socket: net.Socket, headers: Record<string, string>): boolean {
@@ -188,7 +160,7 @@ export async function startFuzzingServer(options: FuzzingServerOptions): Promise
       });
     },
     async stop() {
-      for (const s of sockets) s.destroy();
+      server.destroyAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -1,6 +1,7 @@
 // The client scenarios, runtime-neutral (no node:*, Bun.*, Deno.*): each runner hands in its runtime's
 // connect() and WebSocket and the servers' URLs. What the client put on the wire is checked through the
 // scripted server's /result endpoint with fetch().
+import { pattern } from '../codec/helpers.ts';
 import type { BaseWebSocket, ClientOptions, Connection, ConnectionListener, WebSocketError } from '../../src/api.ts';
 
 export type Runtime = 'node' | 'bun' | 'deno';
@@ -94,17 +95,7 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
 // ---- payloads and frames ----
 
 /** Deterministic pseudo-random bytes. */
-function bytes(n: number, seed = n): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = (seed * 2654435761) ^ 0x9e3779b9 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+const bytes = (n: number, seed = n): Uint8Array => pattern(n, (seed * 2654435761) ^ 0x9e3779b9);
 /** A string of exactly `n` UTF-8 bytes, with 2-, 3- and 4-byte characters in it. */
 function text(n: number): string {
   const unit = 'aé€😀z'; // 1 + 2 + 3 + 4 + 1 = 11 bytes

@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { Codec, Event, Role } from '../../src/codec/index.ts';
+import { httpReply, rawHttpServer } from '../../conformance/server/raw-http.ts';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -62,7 +63,6 @@ function closePayload(code: number, reason: string): Buffer {
 
 export async function startScriptedServer(): Promise<ScriptedServer> {
   const records = new Map<string, Record>();
-  const sockets = new Set<net.Socket>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const later = (ms: number, fn: () => void) => {
     const t = setTimeout(() => {
@@ -72,27 +72,9 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
     timers.add(t);
   };
 
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.setNoDelay(true);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    let head = Buffer.alloc(0);
-    const onHead = (chunk: Buffer) => {
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      socket.off('data', onHead);
-      const rest = head.subarray(end + 4);
-      const [requestLine, ...lines] = head.subarray(0, end).toString('latin1').split('\r\n');
-      const headers: { [name: string]: string } = {};
-      for (const line of lines) {
-        const colon = line.indexOf(':');
-        headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-      }
-      route(socket, requestLine, headers, rest);
-    };
-    socket.on('data', onHead);
+  const server = rawHttpServer((socket, head) => {
+    socket.resume();
+    route(socket, head.requestLine, head.headers, head.rest);
   });
 
   function route(socket: net.Socket, requestLine: string, headers: { [name: string]: string }, rest: Buffer): void {
@@ -101,7 +83,7 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
     const id = q.get('id') ?? '';
     if (target.pathname === '/result') {
       const body = JSON.stringify(records.get(id) ?? null);
-      socket.end(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      httpReply(socket, '200 OK', body, 'application/json');
       return;
     }
     const rec = record();
@@ -237,7 +219,7 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
     port,
     async stop() {
       for (const t of timers) clearTimeout(t);
-      for (const s of sockets) s.destroy();
+      server.destroyAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
