@@ -105,7 +105,8 @@ async function main(): Promise<number> {
     console.log(`Results: ${out}/results.json, results.csv${charts.length ? `, ${charts.length} chart files` : ''}`);
     const failed = all.filter((m) => m.median === null);
     if (failed.length) console.log(`${failed.length} client/size combination(s) failed in every round: see the reasons above.`);
-    return 0;
+    const anyFailure = all.some((m) => m.failures.length > 0);
+    return options.strict && anyFailure ? 1 : 0;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

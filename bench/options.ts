@@ -12,6 +12,7 @@ export interface BenchOptions {
   out: string;
   quick: boolean;
   micro: boolean;
+  strict: boolean;
   warmup: number;
 }
 
@@ -29,6 +30,7 @@ Request/response: each client sends a binary message, waits for the echo, sends 
   --out DIR                 where results go (default results/)
   --quick                   a few seconds in all (256 B, short runs, one round): for CI
   --micro                   run the codec micro-benchmarks (mitata) on Node, Bun and Deno instead
+  --strict                  exit 1 if any client failed (CI runs --quick --strict)
   -h, --help`;
 
 export function parseOptions(argv: string[]): BenchOptions | null {
@@ -45,6 +47,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       out: { type: 'string', default: 'results' },
       quick: { type: 'boolean', default: false },
       micro: { type: 'boolean', default: false },
+      strict: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -68,6 +71,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     out: values.out!,
     quick,
     micro: values.micro!,
+    strict: values.strict!,
     warmup: 100,
   };
 }
