@@ -198,8 +198,9 @@ export class Connection implements TransportSink {
       if (this.readyState === CONNECTING) {
         this.headLength += n;
         this.checkHead();
-      } else if (this.readyState === OPEN) {
-        // The handshake completed (its key check is asynchronous) while this read was under way.
+      } else if (!this.closeReceived && !this.finished) {
+        // The handshake completed (its key check is asynchronous) while this read was under way:
+        // these bytes are frames (the connection may already be closing).
         this.onChunk(this.headView.subarray(0, n));
       }
     } else if (target === ReadTarget.Codec && !this.closeReceived && !this.finished) {
