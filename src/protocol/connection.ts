@@ -81,6 +81,7 @@ export class Connection implements TransportSink {
   private head = new Uint8Array(4096);
   private headLength = 0;
   private acceptValue: string | null = null;
+  private closedEarly: { error?: Error } | null = null;
   private resolveOpen!: (c: Connection) => void;
   private rejectOpen!: (e: WebSocketError) => void;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -128,6 +129,11 @@ export class Connection implements TransportSink {
     void acceptFor(key).then((accept) => {
       this.acceptValue = accept;
       if (this.readyState === CONNECTING && this.headLength > 0) this.checkHead();
+      const closed = this.closedEarly;
+      if (closed) {
+        this.closedEarly = null;
+        this.onClose(closed.error);
+      }
     });
     const { host, port, secure } = this.endpoint;
     factory(
@@ -234,12 +240,13 @@ export class Connection implements TransportSink {
   }
 
   private checkHead(): void {
-    if (this.acceptValue === null) return; // checked again once the expected key is computed
     let head;
     try {
       head = parseResponseHead(this.head.subarray(0, this.headLength));
       if (head === null) return;
-      const chosen = verifyResponse(head, this.acceptValue, this.protocols);
+      // A 101 is checked once the expected key is computed (asynchronously); anything else fails now.
+      if (head.status === 101 && this.acceptValue === null) return;
+      const chosen = verifyResponse(head, this.acceptValue ?? '', this.protocols);
       this.protocol = chosen.protocol;
       this.extensions = chosen.extensions;
     } catch (error) {
@@ -498,6 +505,12 @@ export class Connection implements TransportSink {
   }
 
   onClose(error?: Error): void {
+    if (this.readyState === CONNECTING && this.acceptValue === null && this.headLength > 0) {
+      // A response came, then the socket closed, before the expected key was computed: judge the
+      // response first, so that its own error (or its success) is what gets reported.
+      this.closedEarly = { error };
+      return;
+    }
     if (this.readyState === CONNECTING) {
       this.failHandshake(
         error
