@@ -4,7 +4,7 @@
 // moved together so that a finished message is one contiguous view.
 import * as E from "./errors";
 import { maskInPlace, rotateKey } from "./mask";
-import { utf8Feed, utf8Reset, utf8State, utf8ErrorIndex, utf8Validate, UTF8_ACCEPT } from "./utf8";
+import { utf8Feed, utf8Init, utf8Reset, utf8State, utf8ErrorIndex, utf8Validate, UTF8_ACCEPT } from "./utf8";
 import { allocRegion, growRegion } from "./regions";
 import * as R from "./record";
 
@@ -62,6 +62,7 @@ export function parserInit(r: i32, max: usize, rsv: u32): void {
   msgActive = inFrame = failed = false;
   msgLen = frLen = frDone = 0;
   fed = 0;
+  utf8Init();
   utf8Reset();
 }
 

@@ -1,14 +1,56 @@
-// Streaming UTF-8 validation (RFC 3629), fail-fast: the state carries a sequence across calls, and
-// the first byte that cannot continue a valid sequence is reported. State: 0 between sequences,
-// else (bytes still needed) | lowest << 8 | highest << 16 allowed for the next byte.
+// Streaming UTF-8 validation (RFC 3629), fail-fast: a DFA whose state carries a sequence across
+// calls, so the first byte that cannot continue a valid sequence is reported. Shift-based: the
+// entry of a byte packs the next state of every state, 6 bits each, so a step is one load and a shift.
 
+// States, as shift amounts. ACCEPT is between sequences; the others say what the next byte may be.
 export const UTF8_ACCEPT: u32 = 0;
+const ERR: u32 = 6;
+const TAIL1: u32 = 12; // one continuation byte (80..BF) left
+const TAIL2: u32 = 18; // two left
+const E0: u32 = 24; // after E0: A0..BF (no overlong 3-byte forms)
+const ED: u32 = 30; // after ED: 80..9F (no surrogates)
+const F0: u32 = 36; // after F0: 90..BF (no overlong 4-byte forms)
+const TAIL3: u32 = 42; // after F1..F3: three left
+const F4: u32 = 48; // after F4: 80..8F (nothing above U+10FFFF)
+
 export let utf8State: u32 = UTF8_ACCEPT;
 // Index of the offending byte after utf8Feed returned false.
 export let utf8ErrorIndex: i32 = 0;
 
-@inline function start(need: u32, lo: u32, hi: u32): u32 {
-  return need | (lo << 8) | (hi << 16);
+const TABLE: usize = memory.data(256 * 8, 8);
+let tableBuilt = false;
+
+function transition(state: u32, b: u32): u32 {
+  const cont = b >= 0x80 && b <= 0xbf;
+  if (state == UTF8_ACCEPT) {
+    if (b < 0x80) return UTF8_ACCEPT;
+    if (b >= 0xc2 && b <= 0xdf) return TAIL1;
+    if (b == 0xe0) return E0;
+    if (b == 0xed) return ED;
+    if (b >= 0xe1 && b <= 0xef) return TAIL2;
+    if (b == 0xf0) return F0;
+    if (b >= 0xf1 && b <= 0xf3) return TAIL3;
+    if (b == 0xf4) return F4;
+    return ERR;
+  }
+  if (state == TAIL1) return cont ? UTF8_ACCEPT : ERR;
+  if (state == TAIL2) return cont ? TAIL1 : ERR;
+  if (state == E0) return b >= 0xa0 && b <= 0xbf ? TAIL1 : ERR;
+  if (state == ED) return b >= 0x80 && b <= 0x9f ? TAIL1 : ERR;
+  if (state == F0) return b >= 0x90 && b <= 0xbf ? TAIL2 : ERR;
+  if (state == TAIL3) return cont ? TAIL2 : ERR;
+  if (state == F4) return b >= 0x80 && b <= 0x8f ? TAIL2 : ERR;
+  return ERR;
+}
+
+export function utf8Init(): void {
+  if (tableBuilt) return;
+  for (let b: u32 = 0; b < 256; b++) {
+    let entry: u64 = 0;
+    for (let state: u32 = 0; state <= F4; state += 6) entry |= (<u64>transition(state, b)) << state;
+    store<u64>(TABLE + (<usize>b << 3), entry);
+  }
+  tableBuilt = true;
 }
 
 // Number of leading bytes below 0x80 in [p, end).
@@ -32,27 +74,8 @@ export let utf8ErrorIndex: i32 = 0;
   return q - p;
 }
 
-// Range of the byte after lead byte `b` (the second byte is where overlongs, surrogates and
-// code points above U+10FFFF show); 0 if `b` cannot start a sequence. Packed: lo | hi << 8 | need << 16.
-@inline function leadRule(b: u32): u32 {
-  if (b >= 0xc2 && b <= 0xdf) return 0x80 | (0xbf << 8) | (1 << 16);
-  if (b == 0xe0) return 0xa0 | (0xbf << 8) | (2 << 16);
-  if (b == 0xed) return 0x80 | (0x9f << 8) | (2 << 16); // no surrogates
-  if (b >= 0xe1 && b <= 0xef) return 0x80 | (0xbf << 8) | (2 << 16);
-  if (b == 0xf0) return 0x90 | (0xbf << 8) | (3 << 16); // no overlong 4-byte forms
-  if (b == 0xf4) return 0x80 | (0x8f << 8) | (3 << 16); // nothing above U+10FFFF
-  if (b >= 0xf1 && b <= 0xf3) return 0x80 | (0xbf << 8) | (3 << 16);
-  return 0;
-}
-
-@inline function isContinuation(p: usize): bool {
-  return (load<u8>(p) & 0xc0) == 0x80;
-}
-
-function fail(state: u32, at: usize, ptr: usize): bool {
-  utf8State = state;
-  utf8ErrorIndex = <i32>(at - ptr);
-  return false;
+@inline function step(state: u32, p: usize): u32 {
+  return <u32>(load<u64>(TABLE + (<usize>load<u8>(p) << 3)) >> state) & 63;
 }
 
 // Feeds [ptr, ptr+len); returns false at the first invalid byte (utf8ErrorIndex).
@@ -64,29 +87,22 @@ export function utf8Feed(ptr: usize, len: usize): bool {
     if (state == UTF8_ACCEPT) {
       p += asciiRun(p, end);
       if (p >= end) break;
-      const b = <u32>load<u8>(p);
-      if (b < 0x80) { p++; continue; }
-      const rule = leadRule(b);
-      if (rule == 0) return fail(state, p, ptr);
-      const need = <usize>(rule >> 16);
-      if (p + need < end) {
-        // The whole sequence is here: check it without the state machine.
-        const c1 = <u32>load<u8>(p + 1);
-        if (c1 < (rule & 0xff) || c1 > ((rule >> 8) & 0xff)) return fail(state, p + 1, ptr);
-        if (need >= 2 && !isContinuation(p + 2)) return fail(state, p + 2, ptr);
-        if (need == 3 && !isContinuation(p + 3)) return fail(state, p + 3, ptr);
-        p += need + 1;
-        continue;
-      }
-      state = start(<u32>need, rule & 0xff, (rule >> 8) & 0xff);
-      p++;
-    } else {
-      const b = <u32>load<u8>(p);
-      if (b < ((state >> 8) & 0xff) || b > (state >> 16)) return fail(state, p, ptr);
-      const need = (state & 0xff) - 1;
-      state = need == 0 ? UTF8_ACCEPT : start(need, 0x80, 0xbf);
-      p++;
     }
+    // Up to 16 bytes through the DFA with no branch per byte: ERR absorbs, so one check at the end
+    // tells, and only then is the block walked again to find the byte.
+    const blockEnd = min(p + 16, end);
+    let s = state;
+    for (let q = p; q < blockEnd; q++) s = step(s, q);
+    if (s == ERR) {
+      s = state;
+      let q = p;
+      while ((s = step(s, q)) != ERR) q++;
+      utf8State = ERR;
+      utf8ErrorIndex = <i32>(q - ptr);
+      return false;
+    }
+    state = s;
+    p = blockEnd;
   }
   utf8State = state;
   return true;
@@ -98,6 +114,7 @@ export function utf8Reset(): void {
 
 // Whole-buffer check: -1 if valid, else the index of the first invalid byte (len if truncated).
 export function utf8Validate(ptr: usize, len: usize): i32 {
+  utf8Init();
   const saved = utf8State;
   utf8State = UTF8_ACCEPT;
   let result: i32 = -1;

@@ -105,6 +105,7 @@ void mask_in_place(usize ptr, usize len, uint32_t key, int32_t offset);
 #define UTF8_ACCEPT 0u
 extern uint32_t utf8_state;
 extern int32_t utf8_error_index;
+void utf8_init(void);
 bool utf8_feed(usize ptr, usize len);
 void utf8_reset(void);
 int32_t utf8_check(usize ptr, usize len);

@@ -47,6 +47,7 @@ void parser_init(int32_t r, usize max, uint32_t rsv) {
   msg_active = in_frame = failed = false;
   msg_len = fr_len = fr_done = 0;
   fed = 0;
+  utf8_init();
   utf8_reset();
 }
 
