@@ -524,6 +524,23 @@ const websocketScenarios: Scenario[] = [
 
 const handshakeScenarios: Scenario[] = [
   {
+    name: 'handshake/an IPv6 literal: connects to [::1], Host keeps the brackets and the port',
+    async run(env) {
+      const { url, id } = scripted(env, '/ws', { echo: 1 });
+      const v6 = url.replace('ws://127.0.0.1:', 'ws://[::1]:');
+      const rec = new Recorder();
+      const conn = await env.connect(v6, rec);
+      eq(conn.url, v6, 'url');
+      conn.sendText('over IPv6');
+      const m = await rec.message(0);
+      eq(new TextDecoder().decode(m.data), 'over IPv6', 'echo');
+      const r = await wire(env, id);
+      eq(r.headers['host'], new URL(v6).host, 'Host');
+      conn.close(1000);
+      await rec.close();
+    },
+  },
+  {
     name: 'handshake/request: key, version, host, path and query, subprotocols, extra headers',
     async run(env) {
       const { url, id } = scripted(env, '/ws', { protocol: 'b' });

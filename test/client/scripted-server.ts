@@ -211,7 +211,8 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    // Both loopbacks: 127.0.0.1 for most scenarios, [::1] for the IPv6-literal one.
+    server.listen({ port: 0, host: '::', ipv6Only: false }, () => resolve());
   });
   const port = (server.address() as net.AddressInfo).port;
   return {
