@@ -1,7 +1,7 @@
 // Frame building (RFC 6455 §5.2): the payload is written first at a fixed distance after the start of
 // the send region, the header right before it, so header and payload leave in one write.
 import { maskInPlace } from "./mask";
-import { allocRegion, growRegion } from "./regions";
+import { allocRegion, growRegion, MAX_REGION } from "./regions";
 import { put, TX_FRAME_PTR, TX_FRAME_LEN } from "./record";
 
 const MAX_HEADER: usize = 14;
@@ -12,8 +12,6 @@ let txCap: usize = 0;
 let txPinned: usize = 0; // bytes at txBase still referenced by a pending write
 let txPayload: usize = 0; // payload position of the frame being built
 let txEnd: usize = 0; // end of the last frame built
-
-const MAX_REGION: usize = 0x7fff0000; // regions stay below 2 GiB: capacities double without overflowing
 
 export function txReserve(len: usize): usize {
   if (len > MAX_REGION - txPinned - MAX_HEADER) return 0;

@@ -5,7 +5,7 @@
 import * as E from "./errors";
 import { maskInPlace, rotateKey } from "./mask";
 import { utf8Feed, utf8Init, utf8Reset, utf8State, utf8ErrorIndex, utf8Validate, UTF8_ACCEPT } from "./utf8";
-import { allocRegion, growRegion } from "./regions";
+import { allocRegion, growRegion, MAX_REGION } from "./regions";
 import * as R from "./record";
 
 export const NEED_MORE: i32 = 0;
@@ -20,7 +20,6 @@ export const ROLE_SERVER: i32 = 1;
 
 const INITIAL_RX: usize = 65536;
 const MAX_CONTROL_FRAME: usize = 2 + 8 + 4 + 125; // the most unparsed bytes kept besides a message
-const MAX_REGION: usize = 0x7fff0000; // regions stay below 2 GiB: capacities double without overflowing
 
 let role: i32 = ROLE_CLIENT;
 let maxMessage: usize = 64 << 20;
@@ -71,7 +70,6 @@ function fail(kind: i32, at: usize): i32 {
   R.put(R.CLOSE_CODE, E.closeCodeOf(kind));
   R.put(R.ERROR_KIND, kind);
   R.putOffset(fed - <f64>(writePos - at));
-  R.put(R.EVENT, ERROR);
   return ERROR;
 }
 
@@ -189,9 +187,7 @@ export function next(): i32 {
       R.put(R.PAYLOAD_PTR, <i32>payload);
       R.put(R.PAYLOAD_LEN, <i32>len);
       R.put(R.CLOSE_CODE, code);
-      const ev = opcode == 9 ? PING : opcode == 10 ? PONG : CLOSE;
-      R.put(R.EVENT, ev);
-      return ev;
+      return opcode == 9 ? PING : opcode == 10 ? PONG : CLOSE;
     }
 
     readPos = p + hdr;
@@ -243,6 +239,5 @@ function continueFrame(): i32 {
   R.put(R.MSG_PTR, <i32>msgStart);
   R.put(R.MSG_LEN, <i32>msgLen);
   R.put(R.MSG_OPCODE, msgOpcode);
-  R.put(R.EVENT, DATA);
   return DATA;
 }

@@ -3,6 +3,8 @@
 // region leaves behind when it moves is bounded by its own size (growth at least doubles).
 
 const PAGE: usize = 65536;
+// Regions stay below 2 GiB, so that capacities double without overflowing.
+export const MAX_REGION: usize = 0x7fff0000;
 let heapEnd: usize = 0;
 
 function ensureMemory(end: usize): bool {

@@ -1,40 +1,22 @@
 // Runs one client in its own process and reads its figure: a `RESULT {json}` line from the JS
 // clients, `rps=N` from the Beast client. A client that fails or stalls is a failure with its reason.
-import { spawn } from 'node:child_process';
 import type { Command } from './matrix.ts';
+import { runProcess } from './run-process.ts';
 
 export type ClientOutcome = { ok: true; rps: number } | { ok: false; reason: string };
 
-const KEEP = 2000;
-
-export function runClient(cmd: Command, timeoutMs: number, register: (kill: () => void) => () => void): Promise<ClientOutcome> {
-  return new Promise((resolve) => {
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    const child = spawn(cmd.command, cmd.args, { env: { ...process.env, ...cmd.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const unregister = register(() => child.kill('SIGKILL'));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.stdout.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-KEEP)));
-    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-KEEP)));
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      unregister();
-      resolve({ ok: false, reason: `could not start ${cmd.command}: ${error.message}` });
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      unregister();
-      if (timedOut) return resolve({ ok: false, reason: `stalled: no result within ${Math.round(timeoutMs / 1000)} s` });
-      const rps = parseResult(stdout);
-      if (code === 0 && rps !== null && rps > 0) return resolve({ ok: true, rps });
-      const tail = lastLine(stderr) || lastLine(stdout) || 'no output';
-      resolve({ ok: false, reason: `${signal ? `killed by ${signal}` : `exit ${code}`}: ${tail}` });
-    });
-  });
+export async function runClient(cmd: Command, timeoutMs: number, register: (kill: () => void) => () => void): Promise<ClientOutcome> {
+  let run;
+  try {
+    run = await runProcess(cmd.command, cmd.args, { env: cmd.env, timeoutMs, keepStderr: 2000, register });
+  } catch (error) {
+    return { ok: false, reason: `could not start ${cmd.command}: ${(error as Error).message}` };
+  }
+  if (run.hung) return { ok: false, reason: `stalled: no result within ${Math.round(timeoutMs / 1000)} s` };
+  const rps = parseResult(run.stdout);
+  if (run.code === 0 && rps !== null && rps > 0) return { ok: true, rps };
+  const tail = lastLine(run.stderr) || lastLine(run.stdout) || 'no output';
+  return { ok: false, reason: `${run.signal ? `killed by ${run.signal}` : `exit ${run.code}`}: ${tail}` };
 }
 
 function parseResult(stdout: string): number | null {

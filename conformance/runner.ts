@@ -1,11 +1,11 @@
 // Runs echo agents (each in its own process, on its own runtime) against a fuzzing server started in
 // this process, and collects the server's verdicts. Shared by run.ts (the cross-client report) and
 // test/conformance/conformance.test.ts (our client on every runtime).
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CaseResult } from './server/case.ts';
 import type { FuzzingServer } from './server/server.ts';
+import { runProcess } from '../bench/run-process.ts';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BIN = join(ROOT, 'node_modules/.bin');
@@ -52,49 +52,33 @@ export interface ClientRun {
 }
 
 /** Runs one agent to its end (killed after `timeout` ms) and returns what the server judged. */
-export function runClient(server: FuzzingServer, c: Client, timeout: number, onProgress?: (r: CaseResult) => void): Promise<ClientRun> {
+export async function runClient(server: FuzzingServer, c: Client, timeout: number, onProgress?: (r: CaseResult) => void): Promise<ClientRun> {
   const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(c.command, [...c.args, '--server', server.url, '--agent', c.name], {
+  let seen = 0;
+  const report = () => {
+    const done = server.results(c.name);
+    while (seen < done.length) onProgress!(done[seen++]);
+  };
+  const poll = onProgress ? setInterval(report, 250) : undefined;
+  try {
+    const run = await runProcess(c.command, [...c.args, '--server', server.url, '--agent', c.name], {
       cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { NO_COLOR: '1' },
+      timeoutMs: timeout,
     });
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-8000)));
-    let hung = false;
-    const timer = setTimeout(() => {
-      hung = true;
-      child.kill('SIGKILL');
-    }, timeout);
-    let seen = 0;
-    const poll = onProgress
-      ? setInterval(() => {
-          const done = server.results(c.name);
-          while (seen < done.length) onProgress(done[seen++]);
-        }, 250)
-      : undefined;
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      clearInterval(poll);
-      reject(error);
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      clearInterval(poll);
-      const results = server.results(c.name);
-      if (onProgress) while (seen < results.length) onProgress(results[seen++]);
-      const have = new Set(results.map((r) => r.id));
-      resolve({
-        client: c.name,
-        results,
-        missing: server.cases.filter((s) => !have.has(s.id)).map((s) => s.id),
-        exitCode: code,
-        hung,
-        ms: Math.round(performance.now() - started),
-        stderr,
-      });
-    });
-  });
+    if (onProgress) report();
+    const results = server.results(c.name);
+    const have = new Set(results.map((r) => r.id));
+    return {
+      client: c.name,
+      results,
+      missing: server.cases.filter((s) => !have.has(s.id)).map((s) => s.id),
+      exitCode: run.code,
+      hung: run.hung,
+      ms: Math.round(performance.now() - started),
+      stderr: run.stderr,
+    };
+  } finally {
+    clearInterval(poll);
+  }
 }

@@ -57,7 +57,6 @@ static int32_t fail(int32_t kind, usize at) {
   put(R_CLOSE_CODE, close_code_of(kind));
   put(R_ERROR_KIND, kind);
   put_offset(fed - (double)(write_pos - at));
-  put(R_EVENT, ERROR);
   return ERROR;
 }
 
@@ -141,7 +140,6 @@ static int32_t continue_frame(void) {
   put(R_MSG_PTR, (int32_t)msg_start);
   put(R_MSG_LEN, (int32_t)msg_len);
   put(R_MSG_OPCODE, msg_opcode);
-  put(R_EVENT, DATA);
   return DATA;
 }
 
@@ -209,9 +207,7 @@ int32_t parser_next(void) {
       put(R_PAYLOAD_PTR, (int32_t)payload);
       put(R_PAYLOAD_LEN, (int32_t)len);
       put(R_CLOSE_CODE, code);
-      const int32_t ev = opcode == 9 ? PING : opcode == 10 ? PONG : CLOSE;
-      put(R_EVENT, ev);
-      return ev;
+      return opcode == 9 ? PING : opcode == 10 ? PONG : CLOSE;
     }
 
     read_pos = p + hdr;

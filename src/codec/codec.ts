@@ -163,15 +163,11 @@ export class Codec {
     const start = ptr - 6;
     bytes[start] = b0;
     bytes[start + 1] = 0x80 | len;
-    const k0 = key & 0xff, k1 = (key >>> 8) & 0xff, k2 = (key >>> 16) & 0xff, k3 = key >>> 24;
-    bytes[ptr - 4] = k0;
-    bytes[ptr - 3] = k1;
-    bytes[ptr - 2] = k2;
-    bytes[ptr - 1] = k3;
-    for (let i = 0; i < len; i++) {
-      const k = (i & 3) === 0 ? k0 : (i & 3) === 1 ? k1 : (i & 3) === 2 ? k2 : k3;
-      bytes[ptr + i] = payload[i] ^ k;
-    }
+    bytes[ptr - 4] = key;
+    bytes[ptr - 3] = key >>> 8;
+    bytes[ptr - 2] = key >>> 16;
+    bytes[ptr - 1] = key >>> 24;
+    for (let i = 0; i < len; i++) bytes[ptr + i] = payload[i] ^ bytes[ptr - 4 + (i & 3)];
     return new Uint8Array(this.buffer, start, 6 + len);
   }
 

@@ -4,7 +4,7 @@
 // subtest, so a failure names its runtime and scenario. A runner that exits non-zero or hangs (a
 // leaked socket or timer keeps it alive) fails. Everything started here is stopped in after().
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { beastBinaries, startBeastServer, type BeastServer } from '../../server/beast.ts';
 import type { SuiteConfig } from './run-suite.ts';
+import { runProcess } from '../../bench/run-process.ts';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -68,52 +69,27 @@ async function refusedPort(): Promise<number> {
 }
 
 /** Runs one runner to its natural exit; kills it on a hang. */
-function runRunner(runner: Runner, config: SuiteConfig): Promise<{ lines: Line[]; code: number | null; signal: string | null; hung: boolean; stderr: string; stray: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(runner.command, runner.args, {
-      cwd: ROOT,
-      env: { ...process.env, WSTEST_CONFIG: JSON.stringify({ ...config, ...runner.config }), NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const lines: Line[] = [];
-    let stray = '';
-    let buffered = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        try {
-          const parsed = JSON.parse(line) as Line;
-          if (typeof parsed.name === 'string' && typeof parsed.ok === 'boolean') {
-            lines.push(parsed);
-            continue;
-          }
-        } catch {
-          // not a result line
-        }
-        stray += line + '\n';
-      }
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-8000)));
-    let hung = false;
-    const timer = setTimeout(() => {
-      hung = true;
-      child.kill('SIGKILL');
-    }, RUNNER_TIMEOUT);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ lines, code, signal, hung, stderr, stray: stray + buffered });
-    });
+async function runRunner(runner: Runner, config: SuiteConfig): Promise<{ lines: Line[]; code: number | null; signal: string | null; hung: boolean; stderr: string; stray: string }> {
+  const run = await runProcess(runner.command, runner.args, {
+    cwd: ROOT,
+    env: { WSTEST_CONFIG: JSON.stringify({ ...config, ...runner.config }), NO_COLOR: '1' },
+    timeoutMs: RUNNER_TIMEOUT,
   });
+  const lines: Line[] = [];
+  let stray = '';
+  for (const line of run.stdout.split('\n')) {
+    try {
+      const parsed = JSON.parse(line) as Line;
+      if (typeof parsed.name === 'string' && typeof parsed.ok === 'boolean') {
+        lines.push(parsed);
+        continue;
+      }
+    } catch {
+      // not a result line
+    }
+    if (line !== '') stray += line + '\n';
+  }
+  return { lines, code: run.code, signal: run.signal, hung: run.hung, stderr: run.stderr, stray };
 }
 
 describe('clients on Node, Bun and Deno against real servers', () => {
