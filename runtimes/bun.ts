@@ -1,5 +1,5 @@
 // Bun: Bun.connect (plain and TLS). Bun hands over its own buffers: each chunk is copied once into WASM memory.
-import { BaseWebSocket, bindConnect, type ClientOptions } from '../src/api.ts';
+import { BaseWebSocket, bindConnect, type ClientOptions, type Connect } from '../src/api.ts';
 import { WebSocketError } from '../src/protocol/errors.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
 
@@ -65,7 +65,16 @@ export const bunTransport: TransportFactory = (options: ConnectOptions, sink: Tr
     let transport: BunTransport | null = null;
     let settled = false;
     let lastError: Error | undefined;
+    // The socket while connecting: given up (handshake timeout, close()) means closed, on every path.
+    let connecting: BunSocket | null = null;
+    const aborted = () => options.signal?.aborted === true;
+    options.signal?.addEventListener('abort', () => connecting?.terminate(), { once: true });
     const open = (socket: BunSocket) => {
+      connecting = null;
+      if (aborted()) {
+        socket.terminate();
+        return;
+      }
       socket.setNoDelay(true);
       transport = new BunTransport(socket, sink);
       settled = true;
@@ -84,7 +93,9 @@ export const bunTransport: TransportFactory = (options: ConnectOptions, sink: Tr
         : undefined,
       socket: {
         open(socket) {
-          if (!secure) open(socket);
+          if (aborted()) socket.terminate();
+          else if (secure) connecting = socket;
+          else open(socket);
         },
         handshake(socket, success, authorizationError) {
           if (success || (authorizationError && !options.rejectUnauthorized)) open(socket);
@@ -95,6 +106,10 @@ export const bunTransport: TransportFactory = (options: ConnectOptions, sink: Tr
         },
         data(_socket, data) {
           sink.onChunk(data);
+        },
+        end(socket) {
+          // The peer's FIN: Bun keeps our side open unless told; nothing more can come, so close it.
+          socket.end();
         },
         drain() {
           transport?.flush();
@@ -108,6 +123,7 @@ export const bunTransport: TransportFactory = (options: ConnectOptions, sink: Tr
           fail(new WebSocketError('ERR_CONNECT', `Could not connect to ${where}: ${code ? code + ': ' : ''}${error.message}`, { cause: error }));
         },
         close(_socket, error) {
+          connecting = null;
           if (transport) sink.onClose(error ?? lastError);
           else fail(new WebSocketError(secure ? 'ERR_TLS' : 'ERR_CONNECT', `Connection to ${where} closed while connecting${error ? ': ' + error.message : ''}`));
         },
@@ -118,9 +134,9 @@ export const bunTransport: TransportFactory = (options: ConnectOptions, sink: Tr
   });
 
 export class WebSocket extends BaseWebSocket {
-  constructor(url: string | URL, protocols?: string | string[], options?: ClientOptions) {
+  constructor(url: string | URL, protocols: string | string[] = [], options: ClientOptions = {}) {
     super(url, protocols, options, bunTransport);
   }
 }
-export const connect = bindConnect(bunTransport);
+export const connect: Connect = bindConnect(bunTransport);
 export * from '../src/api.ts';

@@ -1,5 +1,5 @@
 // Deno: Deno.connect / Deno.connectTls, reading straight into WASM memory with conn.read(view).
-import { BaseWebSocket, bindConnect, type ClientOptions } from '../src/api.ts';
+import { BaseWebSocket, bindConnect, type ClientOptions, type Connect } from '../src/api.ts';
 import { WebSocketError } from '../src/protocol/errors.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
 
@@ -99,11 +99,23 @@ export const denoTransport: TransportFactory = async (options: ConnectOptions, s
     conn.close();
     throw new WebSocketError('ERR_CONNECT', `Connecting to ${where} was aborted`);
   }
+  // Given up while the TLS handshake runs (handshake timeout, close()): close the socket, which ends the handshake.
+  let current: Deno.Conn = conn;
+  const onAbort = () => {
+    try {
+      current.close();
+    } catch {
+      // already closed
+    }
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   if (secure) {
     let tlsConn: Deno.TlsConn | undefined;
     try {
       const caCerts = options.ca === undefined ? undefined : Array.isArray(options.ca) ? options.ca : [options.ca];
       tlsConn = await Deno.startTls(conn as Deno.TcpConn, { hostname: options.servername, caCerts });
+      current = tlsConn;
+      if (options.signal?.aborted) onAbort();
       await tlsConn.handshake();
       conn = tlsConn;
     } catch (error) {
@@ -119,15 +131,22 @@ export const denoTransport: TransportFactory = async (options: ConnectOptions, s
         ? ''
         : ' (rejectUnauthorized: false cannot turn verification off per connection on Deno: pass `ca`, or run deno with --unsafely-ignore-certificate-errors=<host>)';
       throw new WebSocketError('ERR_TLS', `TLS handshake with ${where} failed: ${(error as Error).message}${hint}`, { cause: error });
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
     }
+  }
+  options.signal?.removeEventListener('abort', onAbort);
+  if (options.signal?.aborted) {
+    conn.close();
+    throw new WebSocketError('ERR_CONNECT', `Connecting to ${where} was aborted`);
   }
   return new DenoTransport(conn, sink);
 };
 
 export class WebSocket extends BaseWebSocket {
-  constructor(url: string | URL, protocols?: string | string[], options?: ClientOptions) {
+  constructor(url: string | URL, protocols: string | string[] = [], options: ClientOptions = {}) {
     super(url, protocols, options, denoTransport);
   }
 }
-export const connect = bindConnect(denoTransport);
+export const connect: Connect = bindConnect(denoTransport);
 export * from '../src/api.ts';

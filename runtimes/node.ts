@@ -1,7 +1,7 @@
 // Node: node:net (reading straight into WASM memory through `onread`) and node:tls.
 import net from 'node:net';
 import tls from 'node:tls';
-import { BaseWebSocket, bindConnect, type ClientOptions } from '../src/api.ts';
+import { BaseWebSocket, bindConnect, type ClientOptions, type Connect } from '../src/api.ts';
 import { WebSocketError } from '../src/protocol/errors.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
 
@@ -101,9 +101,9 @@ export const nodeTransport: TransportFactory = (options: ConnectOptions, sink: T
   });
 
 export class WebSocket extends BaseWebSocket {
-  constructor(url: string | URL, protocols?: string | string[], options?: ClientOptions) {
+  constructor(url: string | URL, protocols: string | string[] = [], options: ClientOptions = {}) {
     super(url, protocols, options, nodeTransport);
   }
 }
-export const connect = bindConnect(nodeTransport);
+export const connect: Connect = bindConnect(nodeTransport);
 export * from '../src/api.ts';

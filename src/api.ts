@@ -3,13 +3,24 @@ import { openConnection, type Connection, type ConnectionListener } from './prot
 import type { ClientOptions } from './protocol/options.ts';
 import type { TransportFactory } from './transport.ts';
 
+/** The low-latency API: opens a connection and resolves once the handshake is done. */
+export type Connect = (url: string | URL, listener: ConnectionListener, options?: ClientOptions) => Promise<Connection>;
+
 /** connect() for one runtime's transport: the low-latency API. */
-export function bindConnect(factory: TransportFactory) {
+export function bindConnect(factory: TransportFactory): Connect {
   return (url: string | URL, listener: ConnectionListener, options: ClientOptions = {}): Promise<Connection> =>
     openConnection(url, listener, options, factory);
 }
 
-export { BaseWebSocket, WebSocketCloseEvent, WebSocketErrorEvent, type BinaryType } from './websocket.ts';
+export {
+  BaseWebSocket,
+  WebSocketCloseEvent,
+  WebSocketErrorEvent,
+  type BinaryType,
+  type CloseEventInit,
+  type WebSocketErrorEventInit,
+  type WebSocketEventMap,
+} from './websocket.ts';
 export type { Connection, ConnectionListener } from './protocol/connection.ts';
 export type { ClientOptions } from './protocol/options.ts';
 export { WebSocketError, type WebSocketErrorCode } from './protocol/errors.ts';

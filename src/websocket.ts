@@ -1,201 +1,416 @@
 // The WHATWG WebSocket interface (https://websockets.spec.whatwg.org/) over the protocol engine, so a
-// program written for the global WebSocket runs on it unchanged.
+// program written for the global WebSocket runs on it unchanged. Arguments are converted as WebIDL
+// converts them (webidl.ts); events fire as the standard's "Feedback from the protocol" section says.
+import { BufferedAmount, utf8Length } from './buffered-amount.ts';
 import { Connection, CONNECTING, OPEN, CLOSING, CLOSED, type ReadyState } from './protocol/connection.ts';
-import type { WebSocketError } from './protocol/errors.ts';
+import { WebSocketError } from './protocol/errors.ts';
 import type { ClientOptions } from './protocol/options.ts';
 import type { TransportFactory } from './transport.ts';
+import { WebSocketCloseEvent, WebSocketErrorEvent } from './websocket-events.ts';
+import {
+  bufferSourceBytes,
+  clampedUnsignedShort,
+  domString,
+  eventHandlerValue,
+  exposeInterface,
+  requireArguments,
+  usvString,
+} from './webidl.ts';
 
-const decoder = new TextDecoder();
-const encoder = new TextEncoder();
+export {
+  WebSocketCloseEvent,
+  WebSocketErrorEvent,
+  type CloseEventInit,
+  type WebSocketErrorEventInit,
+} from './websocket-events.ts';
 
-/** The close event: Node 20 has no global CloseEvent. */
-export class WebSocketCloseEvent extends Event {
-  readonly code: number;
-  readonly reason: string;
-  readonly wasClean: boolean;
-  constructor(type: string, init: { code?: number; reason?: string; wasClean?: boolean } = {}) {
-    super(type);
-    this.code = init.code ?? 0;
-    this.reason = init.reason ?? '';
-    this.wasClean = init.wasClean ?? false;
-  }
-}
-
-/** The error event, carrying the WebSocketError that says what happened. */
-export class WebSocketErrorEvent extends Event {
-  readonly error: WebSocketError;
-  readonly message: string;
-  constructor(error: WebSocketError) {
-    super('error');
-    this.error = error;
-    this.message = error.message;
-  }
-}
+// A text message keeps a leading U+FEFF: the standard makes "a new DOMString containing data".
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export type BinaryType = 'arraybuffer' | 'blob';
+
+export interface WebSocketEventMap {
+  open: Event;
+  message: MessageEvent;
+  error: WebSocketErrorEvent;
+  close: WebSocketCloseEvent;
+}
+
 type Handler<E extends Event> = ((this: BaseWebSocket, event: E) => unknown) | null;
-type Outgoing = string | ArrayBufferLike | ArrayBufferView | Blob;
+/** What send() takes, after WebIDL's (BufferSource or Blob or USVString) conversion. */
+type Sendable = string | Blob | Uint8Array;
 
+/** send()'s argument converted to (BufferSource or Blob or USVString), in WebIDL's order. */
+function sendable(data: unknown): Sendable {
+  if (typeof data === 'string') return data;
+  if ((typeof data === 'object' && data !== null) || typeof data === 'function') {
+    if (data instanceof Blob) return data;
+    const bytes = bufferSourceBytes(data);
+    if (bytes !== null) return bytes;
+    // Any other object, a SharedArrayBuffer included, matches no member type but the string.
+  }
+  // The encoder turns lone surrogates into U+FFFD, which is what converting to USVString does.
+  return domString(data);
+}
+
+function sizeOf(data: Sendable): number {
+  return typeof data === 'string' ? utf8Length(data) : data instanceof Blob ? data.size : data.byteLength;
+}
+
+/** (DOMString or sequence<DOMString>): an object with an iterator is a sequence, anything else one string. */
+function protocolList(value: unknown): string[] {
+  if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
+    const method = (value as { [Symbol.iterator]?: () => Iterator<unknown> })[Symbol.iterator];
+    if (method !== undefined && method !== null) {
+      if (typeof method !== 'function')
+        throw new TypeError('The protocols argument has a non-callable Symbol.iterator');
+      return Array.from({ [Symbol.iterator]: () => method.call(value) }, (p) => domString(p));
+    }
+  }
+  return [domString(value)];
+}
+
+/** The constructor's SyntaxError cases; other errors (invalid options, headers) are thrown as they are. */
+function asSyntaxError(error: unknown): unknown {
+  const invalidUrl = error instanceof WebSocketError && error.code === 'ERR_INVALID_URL';
+  return invalidUrl || error instanceof SyntaxError ? new DOMException((error as Error).message, 'SyntaxError') : error;
+}
+
+interface EventHandlerSlot {
+  value: object;
+  listener: (event: Event) => void;
+}
+
+interface QueuedSend {
+  data: Sendable;
+  size: number;
+}
+
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below only adds typed overloads of inherited methods.
 export class BaseWebSocket extends EventTarget {
-  static readonly CONNECTING = CONNECTING;
-  static readonly OPEN = OPEN;
-  static readonly CLOSING = CLOSING;
-  static readonly CLOSED = CLOSED;
-  readonly CONNECTING = CONNECTING;
-  readonly OPEN = OPEN;
-  readonly CLOSING = CLOSING;
-  readonly CLOSED = CLOSED;
+  // WebIDL constants, defined below on the constructor and the prototype (not on each instance).
+  declare static readonly CONNECTING: 0;
+  declare static readonly OPEN: 1;
+  declare static readonly CLOSING: 2;
+  declare static readonly CLOSED: 3;
+  declare readonly CONNECTING: 0;
+  declare readonly OPEN: 1;
+  declare readonly CLOSING: 2;
+  declare readonly CLOSED: 3;
 
-  readonly url: string;
-  private readonly connection: Connection;
-  private type: BinaryType = 'blob';
-  private failed = false;
-  private closing = false;
-  // Sends that wait behind a Blob being read, in order.
-  private readonly queue: Outgoing[] = [];
-  private queuedBytes = 0;
-  private droppedBytes = 0;
-  private readonly handlers: Record<string, Handler<Event>> = {};
+  readonly #url: string;
+  readonly #origin: string;
+  readonly #connection: Connection;
+  readonly #buffered: BufferedAmount;
+  #binaryType: BinaryType = 'blob';
+  #handlers: Record<string, EventHandlerSlot | undefined> = {};
+  // close() was called: CLOSING from then on, even while the connection waits behind queued Blobs.
+  #closeRequested = false;
+  #pendingClose: [number | undefined, string] | null = null;
+  // The close event has fired: CLOSED.
+  #closed = false;
+  #failure: WebSocketError | null = null;
+  // Sends waiting behind a Blob being read, in order; their bytes were copied when send() was called.
+  readonly #queue: QueuedSend[] = [];
+  #queuedBytes = 0;
+  // Calls into this object under way: the connection can close inside one (close() while connecting),
+  // and the standard fires the close event from a task of its own.
+  #calls = 0;
 
-  constructor(url: string | URL, protocols: string | string[] = [], options: ClientOptions = {}, factory?: TransportFactory) {
+  constructor(
+    url: string | URL,
+    protocols: string | string[] = [],
+    options: ClientOptions = {},
+    factory?: TransportFactory,
+  ) {
+    // The runtime's subclass always passes four arguments: a missing url arrives as undefined.
+    requireArguments(url === undefined ? 0 : 1, 1, "Failed to construct 'WebSocket'");
     super();
     if (!factory) throw new TypeError('Import WebSocket from wasm-ws, which picks the runtime');
-    try {
-      this.connection = new Connection(url, this.listener(), { ...options, protocols }, factory);
-    } catch (error) {
-      throw new DOMException((error as Error).message, 'SyntaxError');
+    const href = usvString(url);
+    const list = protocolList(protocols);
+    // Each subprotocol at most once, compared case-insensitively as browsers and web-platform-tests do.
+    if (new Set(list.map((p) => p.toLowerCase())).size !== list.length) {
+      throw new DOMException(`A subprotocol is given twice in ${JSON.stringify(list)}`, 'SyntaxError');
     }
-    this.url = this.connection.url;
-    this.origin = new URL(this.url).origin;
+    this.#buffered = new BufferedAmount(() => this.#connection.bufferedAmount);
+    this.#calls++;
+    try {
+      this.#connection = new Connection(href, this.#listener(), { ...options, protocols: list }, factory);
+    } catch (error) {
+      throw asSyntaxError(error);
+    } finally {
+      this.#calls--;
+    }
+    this.#url = this.#connection.url;
+    this.#origin = new URL(this.#url).origin;
   }
-  private readonly origin: string;
 
-  private listener() {
+  #listener() {
     return {
-      onOpen: () => this.dispatchEvent(new Event('open')),
+      onOpen: () => {
+        this.#buffered.taskStarted();
+        this.dispatchEvent(new Event('open'));
+      },
       onMessage: (data: Uint8Array, isText: boolean) => {
+        this.#buffered.taskStarted();
+        // "If readyState is not OPEN, then return": nothing is delivered once close() was called.
+        if (this.readyState !== OPEN) return;
         let value: string | ArrayBuffer | Blob;
         if (isText) value = decoder.decode(data);
-        else if (this.type === 'blob') value = new Blob([data as Uint8Array<ArrayBuffer>]);
+        else if (this.#binaryType === 'blob') value = new Blob([data as Uint8Array<ArrayBuffer>]);
         else value = data.slice().buffer;
-        this.dispatchEvent(new MessageEvent('message', { data: value, origin: this.origin }));
+        this.dispatchEvent(new MessageEvent('message', { data: value, origin: this.#origin }));
       },
+      onDrain: () => this.#buffered.taskStarted(),
+      // The error event fires with the close event, in the task that closes the WebSocket.
       onError: (error: WebSocketError) => {
-        this.failed = true;
-        this.dispatchEvent(new WebSocketErrorEvent(error));
+        this.#failure ??= error;
       },
       onClose: (code: number, reason: string, wasClean: boolean) => {
-        this.dispatchEvent(new WebSocketCloseEvent('close', { code: this.failed ? 1006 : code, reason, wasClean }));
+        if (this.#calls > 0) setTimeout(() => this.#fireClose(code, reason, wasClean), 0);
+        else this.#fireClose(code, reason, wasClean);
       },
     };
   }
 
+  // "When the WebSocket connection is closed": readyState CLOSED, an error event if the connection
+  // failed, then the close event with the code and reason received (none received after a failure: 1006).
+  #fireClose(code: number, reason: string, wasClean: boolean): void {
+    this.#closed = true;
+    this.#buffered.close();
+    const failure = this.#failure;
+    if (failure) this.dispatchEvent(new WebSocketErrorEvent('error', { error: failure, message: failure.message }));
+    this.dispatchEvent(
+      new WebSocketCloseEvent('close', { code: failure ? 1006 : code, reason: failure ? '' : reason, wasClean }),
+    );
+  }
+
+  get url(): string {
+    return this.#url;
+  }
   get readyState(): ReadyState {
-    // close() during a Blob read has not reached the connection yet.
-    return this.closing && this.connection.readyState === OPEN ? CLOSING : this.connection.readyState;
-  }
-  get protocol(): string {
-    return this.connection.protocol;
-  }
-  get extensions(): string {
-    return this.connection.extensions;
+    if (this.#closed) return CLOSED;
+    // Closed but its close event not fired yet, or close() called: CLOSING.
+    const state = this.#connection.readyState;
+    return state === CLOSED || this.#closeRequested ? CLOSING : state;
   }
   get bufferedAmount(): number {
-    return this.connection.bufferedAmount + this.queuedBytes + this.droppedBytes;
+    return this.#buffered.value + this.#queuedBytes;
+  }
+  get extensions(): string {
+    return this.#connection.extensions;
+  }
+  get protocol(): string {
+    return this.#connection.protocol;
   }
   get binaryType(): BinaryType {
-    return this.type;
+    return this.#binaryType;
   }
   set binaryType(value: BinaryType) {
-    if (value === 'arraybuffer' || value === 'blob') this.type = value;
+    // An enumeration attribute: converted to a string, and a value outside the enumeration is ignored.
+    const type = domString(value);
+    if (type === 'blob' || type === 'arraybuffer') this.#binaryType = type;
   }
 
   get onopen(): Handler<Event> {
-    return this.handlers.open ?? null;
+    return this.#getHandler('open') as Handler<Event>;
   }
-  set onopen(handler: Handler<Event>) {
-    this.setHandler('open', handler);
+  set onopen(value: Handler<Event>) {
+    this.#setHandler('open', value);
   }
-  get onmessage(): Handler<MessageEvent> {
-    return (this.handlers.message as Handler<MessageEvent>) ?? null;
+  get onerror(): Handler<WebSocketErrorEvent> {
+    return this.#getHandler('error') as Handler<WebSocketErrorEvent>;
   }
-  set onmessage(handler: Handler<MessageEvent>) {
-    this.setHandler('message', handler as Handler<Event>);
-  }
-  get onerror(): Handler<Event> {
-    return this.handlers.error ?? null;
-  }
-  set onerror(handler: Handler<Event>) {
-    this.setHandler('error', handler);
+  set onerror(value: Handler<WebSocketErrorEvent>) {
+    this.#setHandler('error', value);
   }
   get onclose(): Handler<WebSocketCloseEvent> {
-    return (this.handlers.close as Handler<WebSocketCloseEvent>) ?? null;
+    return this.#getHandler('close') as Handler<WebSocketCloseEvent>;
   }
-  set onclose(handler: Handler<WebSocketCloseEvent>) {
-    this.setHandler('close', handler as Handler<Event>);
+  set onclose(value: Handler<WebSocketCloseEvent>) {
+    this.#setHandler('close', value);
+  }
+  get onmessage(): Handler<MessageEvent> {
+    return this.#getHandler('message') as Handler<MessageEvent>;
+  }
+  set onmessage(value: Handler<MessageEvent>) {
+    this.#setHandler('message', value);
   }
 
-  // An on<type> handler's listener is added when one is first set, as in HTML: it runs in that place
-  // among the addEventListener() listeners.
-  private setHandler(type: string, handler: Handler<Event>): void {
-    if (!(type in this.handlers)) this.addEventListener(type, (event) => this.handlers[type]?.call(this, event));
-    this.handlers[type] = handler;
+  #getHandler(type: string): object | null {
+    return this.#handlers[type]?.value ?? null;
+  }
+  // HTML event handlers: the listener is added when the value becomes non-null and removed when it
+  // becomes null, so it runs in that place among the addEventListener() listeners.
+  #setHandler(type: string, input: unknown): void {
+    const value = eventHandlerValue(input);
+    const slot = this.#handlers[type];
+    if (value === null) {
+      if (slot) super.removeEventListener(type, slot.listener);
+      this.#handlers[type] = undefined;
+    } else if (slot) {
+      slot.value = value;
+    } else {
+      const entry: EventHandlerSlot = {
+        value,
+        listener: (event) => {
+          const handler = entry.value;
+          if (typeof handler !== 'function') return; // a non-callable object is kept but never called
+          if (handler.call(this, event) === false) event.preventDefault();
+        },
+      };
+      this.#handlers[type] = entry;
+      super.addEventListener(type, entry.listener);
+    }
   }
 
-  send(data: Outgoing): void {
+  send(data: string | ArrayBufferLike | ArrayBufferView | Blob): void {
+    // biome-ignore lint/complexity/noArguments: WebIDL counts the arguments given; a rest parameter would make length 0.
+    requireArguments(arguments.length, 1, "Failed to execute 'send' on 'WebSocket'");
+    const value = sendable(data); // converted first: a TypeError wins over InvalidStateError
     const state = this.readyState;
     if (state === CONNECTING) throw new DOMException('WebSocket is still connecting', 'InvalidStateError');
     if (state !== OPEN) {
-      // The standard: data sent after closing only counts toward bufferedAmount.
-      this.droppedBytes += byteLength(data);
+      // Data sent after the closing handshake started only counts toward bufferedAmount.
+      this.#buffered.dropped(sizeOf(value));
       return;
     }
-    if (this.queue.length > 0 || data instanceof Blob) {
-      this.queue.push(data);
-      this.queuedBytes += byteLength(data);
-      if (this.queue.length === 1) void this.flushQueue();
+    if (this.#queue.length > 0 || value instanceof Blob) {
+      // Behind a Blob: keep the bytes the view holds now (strings and Blobs cannot change).
+      const queued = value instanceof Uint8Array ? value.slice() : value;
+      const size = sizeOf(queued);
+      this.#queue.push({ data: queued, size });
+      this.#queuedBytes += size;
+      if (this.#queue.length === 1) void this.#flushQueue();
       return;
     }
-    this.sendNow(data as Exclude<Outgoing, Blob>);
-  }
-
-  private sendNow(data: Exclude<Outgoing, Blob>): void {
-    if (typeof data === 'string') this.connection.sendText(data);
-    else if (ArrayBuffer.isView(data)) this.connection.send(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    else this.connection.send(new Uint8Array(data));
-  }
-
-  private async flushQueue(): Promise<void> {
-    while (this.queue.length > 0) {
-      const item = this.queue[0];
-      const data = item instanceof Blob ? await item.arrayBuffer() : item;
-      this.queue.shift();
-      this.queuedBytes -= byteLength(item);
-      if (this.connection.readyState === OPEN) this.sendNow(data);
+    // Nothing queued: the frame is built from the bytes now, so the caller's view is not copied here.
+    this.#calls++;
+    try {
+      this.#transmit(value);
+    } finally {
+      this.#calls--;
     }
-    if (this.closing) this.connection.close(...this.pendingClose!);
   }
-  private pendingClose: [number | undefined, string] | null = null;
 
-  close(code?: number, reason?: string): void {
-    if (code !== undefined && code !== 1000 && !(Number.isInteger(code) && code >= 3000 && code <= 4999)) {
-      throw new DOMException(`The close code must be 1000 or between 3000 and 4999, got ${code}`, 'InvalidAccessError');
+  #transmit(data: string | Uint8Array): void {
+    if (typeof data === 'string') {
+      this.#buffered.sentText(data);
+      this.#connection.sendText(data);
+    } else {
+      this.#buffered.sent(data.byteLength);
+      this.#connection.send(data);
     }
-    if (reason !== undefined && encoder.encode(reason).length > 123) {
+  }
+
+  async #flushQueue(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const { data, size } = this.#queue[0];
+      let bytes: string | Uint8Array;
+      try {
+        bytes = data instanceof Blob ? new Uint8Array(await data.arrayBuffer()) : data;
+      } catch (error) {
+        // A Blob that cannot be read cannot be sent: fail the connection rather than skip a message.
+        this.#failure ??= new WebSocketError(
+          'ERR_INTERNAL',
+          `A Blob passed to send() could not be read: ${(error as Error)?.message ?? error}`,
+        );
+        this.#connection.terminate();
+        bytes = new Uint8Array(0);
+      }
+      this.#queue.shift();
+      this.#queuedBytes -= size;
+      if (this.#connection.readyState === OPEN && this.#failure === null) this.#transmit(bytes);
+      else this.#buffered.dropped(size);
+    }
+    const pending = this.#pendingClose;
+    if (pending && this.#connection.readyState === OPEN) this.#connection.close(...pending);
+  }
+
+  close(code: number | undefined = undefined, reason: string | undefined = undefined): void {
+    // Both arguments are converted first: [Clamp] unsigned short and USVString.
+    const closeCode = code === undefined ? undefined : clampedUnsignedShort(code);
+    const closeReason = reason === undefined ? undefined : usvString(reason);
+    // Step 1, then step 2: the code is checked before the reason.
+    if (closeCode !== undefined && closeCode !== 1000 && !(closeCode >= 3000 && closeCode <= 4999)) {
+      throw new DOMException(
+        `The close code must be 1000 or between 3000 and 4999, got ${closeCode}`,
+        'InvalidAccessError',
+      );
+    }
+    if (closeReason !== undefined && utf8Length(closeReason) > 123) {
       throw new DOMException('The close reason must be at most 123 bytes of UTF-8', 'SyntaxError');
     }
-    if (this.queue.length > 0 && this.connection.readyState === OPEN) {
-      // Let queued Blobs go first, as the standard's ordering requires.
-      this.closing = true;
-      this.pendingClose = [code, reason ?? ''];
+    const state = this.readyState;
+    if (state === CLOSING || state === CLOSED) return;
+    this.#closeRequested = true;
+    // With a reason the Close frame has a body, which starts with a status code (RFC 6455 §5.5.1):
+    // 1000 when none was given. With neither, the frame has no body.
+    const args: [number | undefined, string] = [
+      closeCode ?? (closeReason !== undefined ? 1000 : undefined),
+      closeReason ?? '',
+    ];
+    if (state === OPEN && this.#queue.length > 0) {
+      // The close frame goes after the queued Blobs, as the messages sent before it.
+      this.#pendingClose = args;
       return;
     }
-    this.connection.close(code, reason ?? '');
+    this.#calls++;
+    try {
+      this.#connection.close(...args);
+    } finally {
+      this.#calls--;
+    }
   }
 }
 
-function byteLength(data: Outgoing): number {
-  if (typeof data === 'string') return encoder.encode(data).length;
-  if (data instanceof Blob) return data.size;
-  return data.byteLength;
+/** Typed listeners for the WebSocket's events. */
+// Spelled through EventTarget so the published types need no DOM library (@types/node has no such globals).
+type AnyListener = Parameters<EventTarget['addEventListener']>[1];
+type AddListenerOptions = Parameters<EventTarget['addEventListener']>[2];
+type RemoveListenerOptions = Parameters<EventTarget['removeEventListener']>[2];
+
+export interface BaseWebSocket {
+  addEventListener<K extends keyof WebSocketEventMap>(
+    type: K,
+    listener: ((this: BaseWebSocket, event: WebSocketEventMap[K]) => unknown) | null,
+    options?: AddListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: AnyListener | null,
+    options?: AddListenerOptions,
+  ): void;
+  removeEventListener<K extends keyof WebSocketEventMap>(
+    type: K,
+    listener: ((this: BaseWebSocket, event: WebSocketEventMap[K]) => unknown) | null,
+    options?: RemoveListenerOptions,
+  ): void;
+  removeEventListener(
+    type: string,
+    listener: AnyListener | null,
+    options?: RemoveListenerOptions,
+  ): void;
 }
+
+// WebIDL constants: on the constructor and the prototype, read-only.
+for (const [name, value] of Object.entries({ CONNECTING, OPEN, CLOSING, CLOSED })) {
+  const constant = { value, writable: false, enumerable: true, configurable: false };
+  Object.defineProperty(BaseWebSocket, name, constant);
+  Object.defineProperty(BaseWebSocket.prototype, name, constant);
+}
+exposeInterface(BaseWebSocket.prototype, 'WebSocket', [
+  'url',
+  'readyState',
+  'bufferedAmount',
+  'onopen',
+  'onerror',
+  'onclose',
+  'extensions',
+  'protocol',
+  'close',
+  'onmessage',
+  'binaryType',
+  'send',
+]);

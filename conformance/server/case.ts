@@ -9,7 +9,7 @@
 //   INFORMATIONAL  behaviour the RFC leaves open; recorded, never a failure
 //   FAILED         the client broke the RFC; `reason` says how
 import type net from 'node:net';
-import { Codec, Event, Role } from '../../src/codec/index.ts';
+import { FrameReader, type ClientFrame } from './frame-reader.ts';
 
 export type Verdict = 'OK' | 'NON-STRICT' | 'INFORMATIONAL' | 'FAILED';
 export const VERDICTS: readonly Verdict[] = ['OK', 'NON-STRICT', 'INFORMATIONAL', 'FAILED'];
@@ -115,8 +115,8 @@ export class Conn {
   readonly events: Received[] = [];
   private readonly started = performance.now();
   private readonly waiters = new Set<() => void>();
-  private readonly codec = new Codec({ role: Role.Server, maxMessage: 64 * 1024 * 1024 });
-  private parseFailed = false;
+  /** Reads the client's frames with an independent parser (ws's Receiver), never the project's codec. */
+  private readonly reader = new FrameReader((f) => this.onFrame(f), 64 * 1024 * 1024);
   /** The server sent a close frame. */
   closeSent = false;
   /** The socket is fully closed. */
@@ -143,28 +143,13 @@ export class Conn {
   }
 
   onData(chunk: Buffer): void {
-    if (this.parseFailed) return;
-    const codec = this.codec;
-    codec.push(chunk);
-    for (;;) {
-      const ev = codec.next();
-      if (ev === Event.NeedMore) return;
-      if (ev === Event.Error) {
-        this.parseFailed = true;
-        this.push({ type: 'bad-frame', kind: codec.errorKind, at: this.now() });
-        return;
-      }
-      if (ev === Event.Data) {
-        if (!codec.fin) continue;
-        this.push({ type: 'message', text: codec.messageOpcode === 1, data: Buffer.from(codec.message()), at: this.now() });
-      } else if (ev === Event.Ping || ev === Event.Pong) {
-        this.push({ type: ev === Event.Ping ? 'ping' : 'pong', data: Buffer.from(codec.payload()), at: this.now() });
-      } else if (ev === Event.Close) {
-        const p = codec.payload();
-        this.push({ type: 'close', code: codec.closeCode, reason: p.length > 2 ? Buffer.from(p.subarray(2)).toString('utf8') : '', at: this.now() });
-        return; // nothing after a close frame counts
-      }
-    }
+    this.reader.push(chunk);
+  }
+
+  private onFrame(f: ClientFrame): void {
+    const at = this.now();
+    if (f.type === 'error') this.push({ type: 'bad-frame', kind: `${f.kind}: ${f.message}`, at });
+    else this.push({ ...f, at });
   }
 
   // ---- what the client did ----
@@ -345,7 +330,7 @@ export async function expectEcho(c: Conn, want: Msg[], options: EchoExpect = {})
 export async function expectCloseReply(c: Conn, code: number | undefined, reason = '', accept?: number[]): Promise<Outcome> {
   const already = c.clientClose();
   if (!already) await c.sendClose(code === undefined ? new Uint8Array(0) : closePayload(code, reason));
-  await c.waitFor(() => c.clientClose() !== undefined || c.ended(), WAIT);
+  await c.waitFor(() => c.gone(), WAIT);
   const close = c.clientClose();
   if (c.badFrame()) return failed(`the client sent a malformed frame (${c.badFrame()})`);
   if (!close) return failed(c.ended() ? 'no close: the client dropped TCP without answering the close frame' : 'no close: the client did not answer the close frame');

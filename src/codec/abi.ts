@@ -64,8 +64,14 @@ export const errorKinds = [
 
 export type ErrorKind = (typeof errorKinds)[number];
 
+/** The part of a WebAssembly.Memory the codec uses (typed structurally: @types/node declares no WebAssembly). */
+export interface CodecMemory {
+  readonly buffer: ArrayBufferLike;
+  grow(delta: number): number;
+}
+
 export interface CodecExports {
-  memory: WebAssembly.Memory;
+  memory: CodecMemory;
   abi_version(): number;
   init(role: number, maxMessage: number, allowedRsv: number): number;
   rx_reserve(min: number): number;

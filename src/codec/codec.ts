@@ -148,9 +148,16 @@ export class Codec {
    */
   frame(b0: number, payload: Uint8Array, key: number): Uint8Array {
     const len = payload.length;
+    // A payload that is a view of this memory (a received message echoed back, a ping's payload) is
+    // detached if reserving grows memory: keep its offset and view it again in the new buffer.
+    const inMemory = payload.buffer === this.buffer;
+    const offset = payload.byteOffset; // a detached view reports 0: read it first
     const ptr = this.wasm.tx_reserve(len);
     if (ptr === 0) throw new RangeError('wasm-ws: out of memory for an outgoing frame');
-    this.refresh();
+    if (inMemory && this.wasm.memory.buffer !== this.buffer) {
+      this.refresh();
+      payload = new Uint8Array(this.buffer, offset, len);
+    } else this.refresh();
     if (len < MASK_IN_JS_BELOW && this.masks) return this.smallFrame(ptr, b0, payload, key);
     this.bytes.set(payload, ptr);
     return this.finish(b0, len, key);

@@ -11,7 +11,14 @@ const simdProbe = new Uint8Array([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11,
 ]);
 
+if (typeof WebAssembly !== 'object') {
+  throw new Error('wasm-ws needs WebAssembly, which this runtime does not provide (node --jitless?)');
+}
+
 export const simdSupported: boolean = WebAssembly.validate(simdProbe);
+
+/** A compiled codec (a WebAssembly.Module; typed opaquely, as @types/node declares no WebAssembly). */
+export type CodecModule = object;
 
 const compiled = new Map<string, WebAssembly.Module>();
 
@@ -27,7 +34,7 @@ export function availableBackends(): Backend[] {
   return wasm.cSimd || wasm.cScalar ? ['as', 'c'] : ['as'];
 }
 
-export function codecModule(backend: Backend = 'as', simd: boolean = simdSupported): WebAssembly.Module {
+export function codecModule(backend: Backend = 'as', simd: boolean = simdSupported): CodecModule {
   const key = `${backend}-${simd ? 'simd' : 'scalar'}`;
   let module = compiled.get(key);
   if (module) return module;
@@ -41,7 +48,7 @@ export function codecModule(backend: Backend = 'as', simd: boolean = simdSupport
 }
 
 export function instantiateCodec(backend: Backend = 'as', simd: boolean = simdSupported): CodecExports {
-  const instance = new WebAssembly.Instance(codecModule(backend, simd), {});
+  const instance = new WebAssembly.Instance(codecModule(backend, simd) as WebAssembly.Module, {});
   const exports = instance.exports as unknown as CodecExports;
   if (exports.abi_version() !== ABI_VERSION) {
     throw new Error(`wasm-ws: codec ABI ${exports.abi_version()}, expected ${ABI_VERSION}`);

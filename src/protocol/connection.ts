@@ -7,7 +7,7 @@ import type { Transport, TransportFactory, TransportSink } from '../transport.ts
 import { WebSocketError } from './errors.ts';
 import { acceptFor, buildRequest, createKey, parseResponseHead, protocolsProblem, verifyResponse } from './handshake.ts';
 import { nextMaskKey } from './mask-keys.ts';
-import { defaults, type ClientOptions } from './options.ts';
+import { defaults, validateOptions, type ClientOptions } from './options.ts';
 import { parseEndpoint, type Endpoint } from './url.ts';
 
 export const CONNECTING = 0;
@@ -16,10 +16,17 @@ export const CLOSING = 2;
 export const CLOSED = 3;
 export type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSING | typeof CLOSED;
 
+/**
+ * The low-latency API's callbacks. Views passed to them point into WASM memory and stay valid until the
+ * callback returns, whatever it does meanwhile (send, close, connect); copy one to keep it.
+ * onOpen runs when the handshake completes, before the connect() promise settles; messages that came
+ * with the handshake response are delivered only after it has settled (a listener can use the
+ * connection it got from connect() or from onOpen in every onMessage).
+ */
 export interface ConnectionListener {
   /** A message; `data` is a view into WASM memory, valid only during this call: copy it to keep it. */
   onMessage(data: Uint8Array, isText: boolean): void;
-  onOpen?(): void;
+  onOpen?(connection: Connection): void;
   onPing?(data: Uint8Array): void;
   onPong?(data: Uint8Array): void;
   /** Everything buffered has been sent. */
@@ -36,9 +43,12 @@ const CLOSE = 0x08;
 const PING = 0x09;
 const PONG = 0x0a;
 const RX_MIN = 64 * 1024;
+// Every ping is answered while less than this waits to be sent (Autobahn 2.10 expects a pong per ping).
+const PONG_BACKLOG = 64 * 1024;
 const CHUNK_MAX = 256 * 1024;
 const EMPTY = new Uint8Array(0);
-const decoder = new TextDecoder();
+// The close reason is UTF-8 decoded without stripping a BOM (WHATWG WebSockets, as Bun and Deno do).
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const encoder = new TextEncoder();
 
 function isSendableCloseCode(code: number): boolean {
@@ -59,6 +69,7 @@ function rethrowLater(error: unknown): void {
 
 export class Connection implements TransportSink {
   readyState: ReadyState = CONNECTING;
+  /** The URL as given (serialized); error messages show it without userinfo. */
   readonly url: string;
   protocol = '';
   extensions = '';
@@ -66,16 +77,22 @@ export class Connection implements TransportSink {
   readonly opened: Promise<Connection>;
 
   private readonly endpoint: Endpoint;
+  private readonly where: string;
   private readonly options: ClientOptions;
   private readonly listener: ConnectionListener;
   private readonly codec: Codec;
   private readonly protocols: string[];
+  private readonly key = createKey();
+  private readonly request: Uint8Array;
   private transport: Transport | null = null;
   private pinned = false;
   // A frame too large for the send region was built outside WASM memory: grow the region at the next safe point.
   private txWanted = 0;
   private readonly maxBuffered: number;
   private readonly highWaterMark: number;
+  // Once PONG_BACKLOG bytes wait to be sent, the newest ping's payload waits here for the drain instead
+  // of queuing a pong per ping: a ping flood costs a fixed amount.
+  private pendingPong: Uint8Array | null = null;
 
   // Opening handshake.
   private head = new Uint8Array(4096);
@@ -84,8 +101,13 @@ export class Connection implements TransportSink {
   private closedEarly: { error?: Error } | null = null;
   private resolveOpen!: (c: Connection) => void;
   private rejectOpen!: (e: WebSocketError) => void;
-  private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly abort = new AbortController();
+  // Frames that came with the 101 wait in the codec until the connect() promise has settled (see ConnectionListener).
+  private held = false;
+
+  // The handshake timer, then the close timer: one at a time, cleared when the connection finishes.
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private heldTimer: ReturnType<typeof setTimeout> | undefined;
 
   // Closing.
   private closeSent = false;
@@ -99,14 +121,17 @@ export class Connection implements TransportSink {
   private pingId = 0;
 
   constructor(url: string | URL, listener: ConnectionListener, options: ClientOptions, factory: TransportFactory) {
+    validateOptions(options);
     this.endpoint = parseEndpoint(url);
     this.url = this.endpoint.url;
+    this.where = this.endpoint.display;
     this.listener = listener;
     this.options = options;
     const protocols = options.protocols ?? [];
     this.protocols = typeof protocols === 'string' ? [protocols] : [...protocols];
     const problem = protocolsProblem(this.protocols);
     if (problem) throw new SyntaxError(problem);
+    this.request = buildRequest(this.endpoint, this.key, this.protocols, options.headers ?? {});
     this.maxBuffered = options.maxBufferedAmount ?? defaults.maxBufferedAmount;
     this.highWaterMark = options.highWaterMark ?? defaults.highWaterMark;
     this.codec = new Codec({ role: Role.Client, maxMessage: options.maxMessage, backend: options.backend });
@@ -122,11 +147,10 @@ export class Connection implements TransportSink {
   private start(factory: TransportFactory): void {
     this.timer = setTimeout(() => {
       this.failHandshake(
-        new WebSocketError('ERR_HANDSHAKE_TIMEOUT', `Opening handshake with ${this.url} timed out after ${this.handshakeTimeout} ms`),
+        new WebSocketError('ERR_HANDSHAKE_TIMEOUT', `Opening handshake with ${this.where} timed out after ${this.handshakeTimeout} ms`),
       );
     }, this.handshakeTimeout);
-    const key = createKey();
-    void acceptFor(key).then((accept) => {
+    void acceptFor(this.key).then((accept) => {
       this.acceptValue = accept;
       if (this.readyState === CONNECTING && this.headLength > 0) this.checkHead();
       const closed = this.closedEarly;
@@ -154,20 +178,13 @@ export class Connection implements TransportSink {
           return;
         }
         this.transport = transport;
-        let request: string;
-        try {
-          request = buildRequest(this.endpoint, key, this.protocols, this.options.headers ?? {});
-        } catch (error) {
-          this.failHandshake(new WebSocketError('ERR_HANDSHAKE', (error as Error).message));
-          return;
-        }
-        transport.write(encoder.encode(request));
+        transport.write(this.request);
       },
       (error: unknown) => {
         this.failHandshake(
           error instanceof WebSocketError
             ? error
-            : new WebSocketError('ERR_CONNECT', `Could not connect to ${this.url}: ${(error as Error)?.message ?? error}`, { cause: error }),
+            : new WebSocketError('ERR_CONNECT', `Could not connect to ${this.where}: ${(error as Error)?.message ?? error}`, { cause: error }),
         );
       },
     );
@@ -179,18 +196,28 @@ export class Connection implements TransportSink {
 
   // ---- receiving (TransportSink) ----
 
+  /** Frames are read into the codec only while the connection can still receive them: after a close
+   * frame, a failure or the end, incoming bytes are discarded, never buffered. */
+  private get receiving(): boolean {
+    return !this.closeReceived && !this.finished && this.failure === null;
+  }
+
   readBuffer(): Uint8Array {
     if (this.readyState === CONNECTING) {
       this.readTarget = ReadTarget.Head;
       return (this.headView = this.headSpace());
     }
-    if (this.closeReceived || this.finished) {
-      this.readTarget = ReadTarget.Discard;
+    this.readTarget = ReadTarget.Discard;
+    if (!this.receiving) return this.discard;
+    try {
+      this.growAtSafePoint();
+      const view = this.codec.rxReserve(RX_MIN);
+      this.readTarget = ReadTarget.Codec;
+      return view;
+    } catch (error) {
+      this.failInternal(error);
       return this.discard;
     }
-    this.readTarget = ReadTarget.Codec;
-    this.growAtSafePoint();
-    return this.codec.rxReserve(RX_MIN);
   }
   private readonly discard = new Uint8Array(RX_MIN);
   // Which buffer the bytes of the next onRead() went into: the state may change between the two calls.
@@ -200,33 +227,41 @@ export class Connection implements TransportSink {
   onRead(n: number): void {
     const target = this.readTarget;
     this.readTarget = ReadTarget.Discard;
-    if (target === ReadTarget.Head) {
-      if (this.readyState === CONNECTING) {
-        this.headLength += n;
-        this.checkHead();
-      } else if (!this.closeReceived && !this.finished) {
-        // The handshake completed (its key check is asynchronous) while this read was under way:
-        // these bytes are frames (the connection may already be closing).
-        this.onChunk(this.headView.subarray(0, n));
+    try {
+      if (target === ReadTarget.Head) {
+        if (this.readyState === CONNECTING) {
+          this.headLength += n;
+          this.checkHead();
+        } else if (this.receiving) {
+          // The handshake completed (its key check is asynchronous) while this read was under way:
+          // these bytes are frames (the connection may already be closing).
+          this.onChunk(this.headView.subarray(0, n));
+        }
+      } else if (target === ReadTarget.Codec && this.receiving) {
+        this.codec.rxCommit(n);
+        this.release();
       }
-    } else if (target === ReadTarget.Codec && !this.closeReceived && !this.finished) {
-      this.codec.rxCommit(n);
-      this.process();
+    } catch (error) {
+      this.failInternal(error);
     }
   }
 
   onChunk(chunk: Uint8Array): void {
-    if (this.readyState === CONNECTING) {
-      const space = this.headSpace(chunk.length);
-      space.set(chunk);
-      this.headLength += chunk.length;
-      this.checkHead();
-      return;
-    }
-    this.growAtSafePoint();
-    for (let at = 0; at < chunk.length && !this.closeReceived && !this.finished; at += CHUNK_MAX) {
-      this.codec.push(chunk.subarray(at, Math.min(chunk.length, at + CHUNK_MAX)));
-      this.process();
+    try {
+      if (this.readyState === CONNECTING) {
+        const space = this.headSpace(chunk.length);
+        space.set(chunk);
+        this.headLength += chunk.length;
+        this.checkHead();
+        return;
+      }
+      this.growAtSafePoint();
+      for (let at = 0; at < chunk.length && this.receiving; at += CHUNK_MAX) {
+        this.codec.push(chunk.subarray(at, Math.min(chunk.length, at + CHUNK_MAX)));
+        this.release();
+      }
+    } catch (error) {
+      this.failInternal(error);
     }
   }
 
@@ -255,16 +290,33 @@ export class Connection implements TransportSink {
     }
     const rest = this.head.subarray(head.length, this.headLength);
     clearTimeout(this.timer);
+    this.timer = undefined;
     this.readyState = OPEN;
     this.head = EMPTY;
     this.headLength = 0;
     this.resolveOpen(this);
-    this.call(() => this.listener.onOpen?.());
-    // Frames that came with the handshake response.
-    if (rest.length > 0 && this.readyState === OPEN) this.onChunk(rest);
+    this.call(() => this.listener.onOpen?.(this));
+    if (rest.length > 0 && this.receiving) {
+      // Frames that came with the response: into the codec now, delivered once connect() has settled,
+      // which every I/O callback and timer runs after.
+      this.growAtSafePoint();
+      this.codec.push(rest);
+      this.held = true;
+      this.heldTimer = setTimeout(() => this.release(), 0);
+    }
   }
 
-  /** No view of WASM memory is held by a pending read here: memory may grow. */
+  /** Delivers what the codec holds, unless frames are held until connect() settles. */
+  private release(): void {
+    if (this.held) {
+      this.held = false;
+      clearTimeout(this.heldTimer);
+      this.heldTimer = undefined;
+    }
+    if (this.receiving) this.process();
+  }
+
+  /** No view of WASM memory is held by a pending read or by user code here: memory may grow. */
   private growAtSafePoint(): void {
     if (this.txWanted > 0) {
       this.codec.txGrow(this.txWanted);
@@ -286,12 +338,11 @@ export class Connection implements TransportSink {
             this.call(() => this.listener.onMessage(message, isText));
           }
           break;
-        case Event.Ping: {
-          const payload = codec.payload();
-          if (!this.closeSent) this.writeFrame(FIN | PONG, payload);
-          this.call(() => this.listener.onPing?.(payload));
+        case Event.Ping:
+          this.answerPing(codec.payload());
+          // Viewed again: answering may have grown memory.
+          this.call(() => this.listener.onPing?.(codec.payload()));
           break;
-        }
         case Event.Pong:
           this.handlePong(codec.payload());
           break;
@@ -303,13 +354,13 @@ export class Connection implements TransportSink {
             codec.closeCode,
             new WebSocketError(
               'ERR_PROTOCOL',
-              `Protocol error from ${this.url}: ${codec.errorKind} at byte ${codec.errorOffset} of the stream; closing with ${codec.closeCode}`,
+              `Protocol error from ${this.where}: ${codec.errorKind} at byte ${codec.errorOffset} of the stream; closing with ${codec.closeCode}`,
               { closeCode: codec.closeCode, kind: codec.errorKind },
             ),
           );
           return;
       }
-      if (this.finished) return;
+      if (!this.receiving) return;
     }
   }
 
@@ -320,6 +371,16 @@ export class Connection implements TransportSink {
     } catch (error) {
       rethrowLater(error);
     }
+  }
+
+  private answerPing(payload: Uint8Array): void {
+    if (this.closeSent || this.transport === null) return;
+    if (this.transport.bufferedAmount >= PONG_BACKLOG) {
+      // The peer pings but does not read: one pong answers the newest ping at drain (RFC 6455 §5.5.3).
+      this.pendingPong = payload.slice();
+      return;
+    }
+    this.writeFrame(FIN | PONG, payload);
   }
 
   private handlePong(payload: Uint8Array): void {
@@ -343,8 +404,9 @@ export class Connection implements TransportSink {
       this.sendClose(code === 1005 ? undefined : code, '');
     }
     this.readyState = CLOSING;
-    this.transport?.end();
+    // The timer first: a transport may report the socket closed from within end() (Bun does).
     this.startCloseTimer();
+    this.transport?.end();
   }
 
   // ---- sending ----
@@ -357,9 +419,7 @@ export class Connection implements TransportSink {
 
   sendText(text: string): boolean {
     if (this.readyState !== OPEN) return false;
-    if (text.length * 3 < this.codec.txSpace() || !this.transport?.holdsReadView) {
-      return this.write(this.codec.frameText(FIN | TEXT, text, nextMaskKey()));
-    }
+    if (text.length * 3 < this.codec.txSpace()) return this.write(this.codec.frameText(FIN | TEXT, text, nextMaskKey()));
     return this.writeFrame(FIN | TEXT, encoder.encode(text));
   }
 
@@ -418,6 +478,7 @@ export class Connection implements TransportSink {
 
   private sendClose(code: number | undefined, reason: string): void {
     this.closeSent = true;
+    this.pendingPong = null;
     if (code === undefined) {
       this.writeFrame(FIN | CLOSE, EMPTY);
       return;
@@ -430,11 +491,14 @@ export class Connection implements TransportSink {
     this.writeFrame(FIN | CLOSE, payload);
   }
 
+  /**
+   * Frames a message into the send region when it fits; a larger one is built in a JS buffer and the
+   * region grows at the next safe point, so a send never grows memory under a view that a pending read
+   * or the running callback holds.
+   */
   private writeFrame(b0: number, payload: Uint8Array): boolean {
     const codec = this.codec;
-    if (payload.length < codec.txSpace() || !this.transport?.holdsReadView) {
-      return this.write(codec.frame(b0, payload, nextMaskKey()));
-    }
+    if (payload.length < codec.txSpace()) return this.write(codec.frame(b0, payload, nextMaskKey()));
     this.txWanted = Math.max(this.txWanted, payload.length);
     // Built in a JS buffer, not in WASM memory: nothing there to pin.
     return this.write(codec.frameDetached(b0, payload, nextMaskKey()), false);
@@ -464,9 +528,19 @@ export class Connection implements TransportSink {
   }
 
   onDrain(): void {
-    if (this.pinned) {
-      this.codec.release();
-      this.pinned = false;
+    try {
+      if (this.pinned) {
+        this.codec.release();
+        this.pinned = false;
+      }
+      const pong = this.pendingPong;
+      if (pong !== null) {
+        this.pendingPong = null;
+        if (!this.closeSent) this.writeFrame(FIN | PONG, pong);
+      }
+    } catch (error) {
+      this.failInternal(error);
+      return;
     }
     if (this.readyState === OPEN) this.call(() => this.listener.onDrain?.());
   }
@@ -480,9 +554,22 @@ export class Connection implements TransportSink {
     this.closeCode = code;
     if (!this.closeSent) this.sendClose(code, '');
     this.readyState = CLOSING;
-    this.call(() => this.listener.onError?.(error));
-    this.transport?.end();
     this.startCloseTimer();
+    this.call(() => this.listener.onError?.(error));
+    if (!this.finished) this.transport?.end();
+  }
+
+  /** Something in the engine threw (a bug, or memory exhausted): fail with 1011 instead of throwing into the runtime. */
+  private failInternal(cause: unknown): void {
+    const message = `Internal error on the connection to ${this.where}: ${(cause as Error)?.message ?? cause}`;
+    if (this.readyState === CONNECTING) {
+      this.failHandshake(new WebSocketError('ERR_HANDSHAKE', message, { cause }));
+      return;
+    }
+    if (this.failure === null && !this.finished) {
+      this.fail(1011, new WebSocketError('ERR_INTERNAL', message, { closeCode: 1011, cause }));
+    }
+    this.transport?.destroy();
   }
 
   private failHandshake(error: WebSocketError): void {
@@ -490,7 +577,7 @@ export class Connection implements TransportSink {
     this.finished = true;
     this.readyState = CLOSED;
     this.failure = error;
-    clearTimeout(this.timer);
+    this.clearTimers();
     this.abort.abort();
     this.transport?.destroy();
     this.codec.release();
@@ -501,7 +588,25 @@ export class Connection implements TransportSink {
 
   private startCloseTimer(): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.transport?.destroy(), this.options.closeTimeout ?? defaults.closeTimeout);
+    if (this.finished) return;
+    const ms = this.options.closeTimeout ?? defaults.closeTimeout;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      // A close frame never answered is an error; a peer that answered but keeps the TCP connection open is not.
+      if (this.failure === null && !this.finished && !this.closeReceived) {
+        const error = new WebSocketError('ERR_CLOSE_TIMEOUT', `${this.where} did not finish the close handshake within ${ms} ms`);
+        this.failure = error;
+        this.call(() => this.listener.onError?.(error));
+      }
+      this.transport?.destroy();
+    }, ms);
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.timer);
+    clearTimeout(this.heldTimer);
+    this.timer = this.heldTimer = undefined;
+    this.held = false;
   }
 
   onClose(error?: Error): void {
@@ -516,14 +621,17 @@ export class Connection implements TransportSink {
         error
           ? error instanceof WebSocketError
             ? error
-            : new WebSocketError('ERR_CONNECT', `Connection to ${this.url} failed during the handshake: ${error.message}`, { cause: error })
-          : new WebSocketError('ERR_CLOSED_DURING_HANDSHAKE', `${this.url} closed the connection during the opening handshake`),
+            : new WebSocketError('ERR_CONNECT', `Connection to ${this.where} failed during the handshake: ${error.message}`, { cause: error })
+          : new WebSocketError('ERR_CLOSED_DURING_HANDSHAKE', `${this.where} closed the connection during the opening handshake`),
       );
       return;
     }
     if (this.finished) return;
+    // Frames still held for delivery go first: they arrived before the socket closed.
+    if (this.held) this.release();
     this.finished = true;
-    clearTimeout(this.timer);
+    this.clearTimers();
+    this.pendingPong = null;
     this.readyState = CLOSED;
     for (const ping of this.pings.values()) ping.reject(new WebSocketError('ERR_CONNECTION_LOST', 'The connection closed before the pong'));
     this.pings.clear();
@@ -531,14 +639,14 @@ export class Connection implements TransportSink {
     if (!this.closeReceived && this.failure === null) {
       const lost = new WebSocketError(
         'ERR_CONNECTION_LOST',
-        `The connection to ${this.url} ended without a close handshake${error ? ': ' + error.message : ''}`,
+        `The connection to ${this.where} ended without a close handshake${error ? ': ' + error.message : ''}`,
         { cause: error },
       );
       this.failure = lost;
       this.call(() => this.listener.onError?.(lost));
     }
     const code = this.closeReceived || this.failure?.code === 'ERR_PROTOCOL' ? this.closeCode : 1006;
-    this.call(() => this.listener.onClose?.(code, clean ? this.closeReason : this.closeReceived ? this.closeReason : '', clean));
+    this.call(() => this.listener.onClose?.(code, this.closeReceived ? this.closeReason : '', clean));
   }
 }
 

@@ -11,7 +11,8 @@ export type WebSocketErrorCode =
   | 'ERR_PROTOCOL' // the peer broke the framing rules; `closeCode` says which close code we sent
   | 'ERR_CONNECTION_LOST' // the socket ended or failed without a close handshake
   | 'ERR_BUFFER_FULL' // more was buffered for sending than maxBufferedAmount allows
-  | 'ERR_CLOSE_TIMEOUT';
+  | 'ERR_CLOSE_TIMEOUT' // the peer did not answer our close frame within closeTimeout
+  | 'ERR_INTERNAL'; // the engine itself failed (memory exhausted, a bug): closed with 1011
 
 export class WebSocketError extends Error {
   readonly code: WebSocketErrorCode;

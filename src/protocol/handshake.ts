@@ -1,11 +1,10 @@
 // The opening handshake (RFC 6455 §4.1): the client's request, and the checks on the server's answer.
 import type { Endpoint } from './url.ts';
 import { WebSocketError } from './errors.ts';
+import { headersProblem, isToken } from './headers.ts';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const MAX_HEAD = 16 * 1024;
-// RFC 7230 token characters: a subprotocol name is a token.
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 export function createKey(): string {
   return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
@@ -20,19 +19,20 @@ export async function acceptFor(key: string): Promise<string> {
 export function protocolsProblem(protocols: readonly string[]): string | null {
   const seen = new Set<string>();
   for (const p of protocols) {
-    if (!TOKEN.test(p)) return `Invalid subprotocol "${p}"`;
+    if (!isToken(p)) return `Invalid subprotocol "${p}"`;
     if (seen.has(p)) return `Duplicate subprotocol "${p}"`;
     seen.add(p);
   }
   return null;
 }
 
+/** The request head, as Latin-1 bytes (headers were checked by validateOptions before connecting). */
 export function buildRequest(
   endpoint: Endpoint,
   key: string,
   protocols: readonly string[],
   headers: Readonly<Record<string, string>>,
-): string {
+): Uint8Array {
   const lines = [
     `GET ${endpoint.resource} HTTP/1.1`,
     `Host: ${endpoint.hostHeader}`,
@@ -42,11 +42,15 @@ export function buildRequest(
     'Sec-WebSocket-Version: 13',
   ];
   if (protocols.length > 0) lines.push(`Sec-WebSocket-Protocol: ${protocols.join(', ')}`);
-  for (const [name, value] of Object.entries(headers)) {
-    if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new TypeError(`Invalid header ${JSON.stringify(name)}`);
-    lines.push(`${name}: ${value}`);
-  }
-  return lines.join('\r\n') + '\r\n\r\n';
+  const problem = headersProblem(headers);
+  if (problem) throw new TypeError(problem);
+  const names = Object.keys(headers).map((name) => name.toLowerCase());
+  if (endpoint.authorization !== null && !names.includes('authorization')) lines.push(`Authorization: ${endpoint.authorization}`);
+  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+  const text = lines.join('\r\n') + '\r\n\r\n';
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
 }
 
 export interface ResponseHead {

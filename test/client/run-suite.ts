@@ -3,7 +3,10 @@
 // builds the Env and calls runSuite. One JSON line per scenario goes to stdout: {name, ok, error, ms}.
 // Nothing here calls exit: a socket or timer a scenario leaks keeps the process alive, and the parent
 // (clients.test.ts) turns that hang into a failure.
-import { scenarios, type Env } from './scenarios.ts';
+import { scenarios as clientScenarios, type Env } from './scenarios.ts';
+import { whatwgScenarios } from './whatwg-scenarios.ts';
+
+const scenarios = [...clientScenarios, ...whatwgScenarios];
 
 export interface EchoServers {
   url: string;

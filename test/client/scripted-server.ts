@@ -1,7 +1,8 @@
 // A raw TCP WebSocket server whose behaviour the request path picks, for the client tests. It runs in
 // the parent test process (Node); scenarios in any runtime drive it by URL and read what it saw on the
-// wire with `GET /result?id=…` (JSON). It parses what clients send with the project's codec in the
-// server role, so a client frame that is not masked or is otherwise broken shows up as `error`.
+// wire with `GET /result?id=…` (JSON). It parses what clients send with an independent parser (ws's
+// Receiver, see conformance/server/frame-reader.ts), so a client frame that is not masked or is
+// otherwise broken shows up as `error`, whatever the project's own codec thinks of it.
 //
 // Paths (all take `id=` to name the connection for /result):
 //   /ws            a valid handshake, then: echo=1 echoes messages; frames=<hex> sends raw bytes after the
@@ -13,7 +14,7 @@
 //   /result?id=X   JSON: what connection X sent (see Record).
 import { createHash } from 'node:crypto';
 import net from 'node:net';
-import { Codec, Event, Role } from '../../src/codec/index.ts';
+import { FrameReader, type ClientFrame } from '../../conformance/server/frame-reader.ts';
 import { httpReply, rawHttpServer } from '../../conformance/server/raw-http.ts';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -24,7 +25,7 @@ export interface Record {
   headers: { [name: string]: string };
   /** Every frame event the client sent, in order. */
   events: { type: 'message' | 'ping' | 'pong' | 'close'; isText?: boolean; length?: number; text?: string; hex?: string; code?: number; reason?: string }[];
-  /** The codec's error kind when the client sent something broken. */
+  /** ws's error code (e.g. WS_ERR_EXPECTED_MASK) when the client sent something broken. */
   error: string | null;
   /** The client ended or closed the TCP connection. */
   ended: boolean;
@@ -143,49 +144,44 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
     }
 
     const echo = q.get('echo') === '1';
-    const codec = new Codec({ role: Role.Server, maxMessage: 256 * 1024 * 1024 });
     // closeInFrames=1: the scripted frames include a close, so a close from the client is its answer.
     let closeSent = q.get('closeInFrames') === '1';
-    const onData = (chunk: Buffer) => {
-      rec.bytes += chunk.length;
-      if (rec.error !== null) return;
-      codec.push(chunk);
-      for (;;) {
-        const ev = codec.next();
-        if (ev === Event.NeedMore) return;
-        if (ev === Event.Error) {
-          rec.error = codec.errorKind;
+    const onFrame = (f: ClientFrame) => {
+      switch (f.type) {
+        case 'error':
+          rec.error = f.kind;
           socket.destroy();
           return;
-        }
-        if (ev === Event.Data) {
-          if (!codec.fin) continue;
-          const m = codec.message();
-          const isText = codec.messageOpcode === 1;
+        case 'message':
           rec.events.push({
             type: 'message',
-            isText,
-            length: m.length,
-            ...(m.length <= 256 ? { hex: Buffer.from(m).toString('hex'), text: isText ? Buffer.from(m).toString('utf8') : undefined } : {}),
+            isText: f.text,
+            length: f.data.length,
+            ...(f.data.length <= 256 ? { hex: f.data.toString('hex'), text: f.text ? f.data.toString('utf8') : undefined } : {}),
           });
-          if (echo) socket.write(serverFrame(0x80 | (isText ? 1 : 2), m));
-        } else if (ev === Event.Ping || ev === Event.Pong) {
-          const p = codec.payload();
-          rec.events.push({ type: ev === Event.Ping ? 'ping' : 'pong', hex: Buffer.from(p).toString('hex') });
-          if (ev === Event.Ping) socket.write(serverFrame(0x8a, p));
-        } else if (ev === Event.Close) {
-          const p = codec.payload();
-          const code = codec.closeCode;
-          const reason = p.length > 2 ? Buffer.from(p.subarray(2)).toString('utf8') : '';
+          if (echo) socket.write(serverFrame(0x80 | (f.text ? 1 : 2), f.data));
+          return;
+        case 'ping':
+        case 'pong':
+          rec.events.push({ type: f.type, hex: f.data.toString('hex') });
+          if (f.type === 'ping') socket.write(serverFrame(0x8a, f.data));
+          return;
+        case 'close': {
+          const { code, reason } = f;
           rec.events.push({ type: 'close', code, reason });
-          if (!closeSent && q.get('noCloseReply') !== '1') {
+          if (q.get('noCloseReply') === '1') return;
+          if (!closeSent) {
             closeSent = true;
             socket.write(serverFrame(0x88, code === 1005 ? new Uint8Array(0) : closePayload(code, reason)));
           }
-          if (q.get('noCloseReply') !== '1') socket.end();
-          return;
+          socket.end();
         }
       }
+    };
+    const reader = new FrameReader(onFrame, 256 * 1024 * 1024);
+    const onData = (chunk: Buffer) => {
+      rec.bytes += chunk.length;
+      reader.push(chunk);
     };
     socket.on('end', () => {
       rec.ended = true;
