@@ -17,12 +17,24 @@ export interface EchoServer {
 export async function startEchoServer(external: string | null): Promise<EchoServer> {
   if (external) {
     const secure = external.startsWith('wss:');
-    return { name: `external server ${external}`, url: external, tlsUrl: secure ? external : null, ca: null, stop: async () => {} };
+    return {
+      name: `external server ${external}`,
+      url: external,
+      tlsUrl: secure ? external : null,
+      ca: null,
+      stop: async () => {},
+    };
   }
   const binaries = beastBinaries();
   if (binaries) {
     const server = await startBeastServer({ host: '127.0.0.1' });
-    return { name: 'Boost.Beast echo server (C++)', url: server.url, tlsUrl: server.tlsUrl, ca: binaries.cert, stop: () => server.stop() };
+    return {
+      name: 'Boost.Beast echo server (C++)',
+      url: server.url,
+      tlsUrl: server.tlsUrl,
+      ca: binaries.cert,
+      stop: () => server.stop(),
+    };
   }
   return startFallback();
 }

@@ -1,7 +1,12 @@
 // The embedded fallback echo server (when the Beast binaries are not built): ws on Node, plain only.
 import { WebSocketServer } from 'ws';
 
-const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+const server = new WebSocketServer({
+  host: '127.0.0.1',
+  port: 0,
+  perMessageDeflate: false,
+  maxPayload: 64 * 1024 * 1024,
+});
 server.on('connection', (socket) => {
   socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
 });

@@ -15,7 +15,9 @@ import { writeCharts } from './report/charts.ts';
 
 function selectClients(options: BenchOptions): ClientSpec[] {
   const specs = allClients().filter(
-    (s) => (!options.clients || options.clients.includes(s.client)) && (!options.runtimes || options.runtimes.includes(s.runtime)),
+    (s) =>
+      (!options.clients || options.clients.includes(s.client)) &&
+      (!options.runtimes || options.runtimes.includes(s.runtime)),
   );
   if (specs.length === 0) throw new Error('No client matches --clients/--runtimes');
   return specs;
@@ -58,20 +60,39 @@ async function main(): Promise<number> {
     if (!url) throw new Error(`${server.name} has no TLS port: --tls needs the Beast server (npm run build:native)`);
     const environment = describeEnvironment(server.name);
     console.log(`Server: ${server.name} at ${url}`);
-    console.log(`${environment.cpu}, ${environment.cores} cores, ${environment.os}; node ${environment.runtimes.node}, bun ${environment.runtimes.bun}, ${environment.runtimes.deno}`);
-    console.log(`${specs.length} clients × ${options.sizes.length} sizes × ${options.rounds} rounds, ${options.duration} s each after ${options.warmup} warm-up round trips`);
+    console.log(
+      `${environment.cpu}, ${environment.cores} cores, ${environment.os}; node ${environment.runtimes.node}, bun ${environment.runtimes.bun}, ${environment.runtimes.deno}`,
+    );
+    console.log(
+      `${specs.length} clients × ${options.sizes.length} sizes × ${options.rounds} rounds, ${options.duration} s each after ${options.warmup} warm-up round trips`,
+    );
 
     const measurements = new Map<string, Measurement>();
     for (const size of options.sizes) {
       for (const s of specs) {
         measurements.set(`${s.client}/${s.runtime}/${size}`, {
-          client: s.client, label: s.label, runtime: s.runtime, api: s.api, size, tls: options.tls,
-          rounds: [], median: null, min: null, max: null, failures: [],
+          client: s.client,
+          label: s.label,
+          runtime: s.runtime,
+          api: s.api,
+          size,
+          tls: options.tls,
+          rounds: [],
+          median: null,
+          min: null,
+          max: null,
+          failures: [],
         });
       }
     }
     const bar = new cliProgress.SingleBar(
-      { format: ' {bar} {value}/{total} runs | {task}', hideCursor: true, clearOnComplete: true, noTTYOutput: true, notTTYSchedule: 5000 },
+      {
+        format: ' {bar} {value}/{total} runs | {task}',
+        hideCursor: true,
+        clearOnComplete: true,
+        noTTYOutput: true,
+        notTTYSchedule: 5000,
+      },
       cliProgress.Presets.shades_classic,
     );
     bar.start(options.rounds * options.sizes.length * specs.length, 0, { task: 'starting' });
@@ -82,7 +103,13 @@ async function main(): Promise<number> {
         const order = specs.map((_, i) => specs[(i + round) % specs.length]);
         for (const spec of order) {
           bar.update({ task: `round ${round + 1}: ${spec.label} on ${spec.runtime}, ${size} B` });
-          const command = spec.command({ url, size, duration: options.duration, warmup: options.warmup, ca: options.tls ? server.ca ?? undefined : undefined });
+          const command = spec.command({
+            url,
+            size,
+            duration: options.duration,
+            warmup: options.warmup,
+            ca: options.tls ? (server.ca ?? undefined) : undefined,
+          });
           const outcome = await runClient(command, timeoutMs, (kill) => {
             kills.add(kill);
             return () => kills.delete(kill);
@@ -104,7 +131,8 @@ async function main(): Promise<number> {
     console.log(`\nServer: ${server.name}`);
     console.log(`Results: ${out}/results.json, results.csv${charts.length ? `, ${charts.length} chart files` : ''}`);
     const failed = all.filter((m) => m.median === null);
-    if (failed.length) console.log(`${failed.length} client/size combination(s) failed in every round: see the reasons above.`);
+    if (failed.length)
+      console.log(`${failed.length} client/size combination(s) failed in every round: see the reasons above.`);
     const anyFailure = all.some((m) => m.failures.length > 0);
     return options.strict && anyFailure ? 1 : 0;
   } finally {

@@ -32,15 +32,31 @@ const bin = (name: string) => `${root}node_modules/.bin/${name}`;
 const script = (name: string) => `${root}bench/clients/${name}`;
 
 function jsArgs(run: ClientRun, extra: string[] = []): string[] {
-  const args = ['--url', run.url, '--size', String(run.size), '--duration', String(run.duration), '--warmup', String(run.warmup)];
+  const args = [
+    '--url',
+    run.url,
+    '--size',
+    String(run.size),
+    '--duration',
+    String(run.duration),
+    '--warmup',
+    String(run.warmup),
+  ];
   if (run.ca) args.push('--ca', run.ca);
   return [...args, ...extra];
 }
 
 // How each runtime starts a TypeScript file, and how it trusts the server's certificate.
-function onRuntime(runtime: Exclude<Runtime, 'c++'>, file: string, run: ClientRun, extra: string[] = [], nodeFlags: string[] = []): Command {
+function onRuntime(
+  runtime: Exclude<Runtime, 'c++'>,
+  file: string,
+  run: ClientRun,
+  extra: string[] = [],
+  nodeFlags: string[] = [],
+): Command {
   const env: Record<string, string> = run.ca ? { NODE_EXTRA_CA_CERTS: run.ca, DENO_CERT: run.ca } : {};
-  if (runtime === 'node') return { command: 'node', args: [...nodeFlags, '--import', 'tsx', file, ...jsArgs(run, extra)], env };
+  if (runtime === 'node')
+    return { command: 'node', args: [...nodeFlags, '--import', 'tsx', file, ...jsArgs(run, extra)], env };
   if (runtime === 'bun') return { command: bin('bun'), args: [file, ...jsArgs(run, extra)], env };
   return { command: bin('deno'), args: ['run', '-A', file, ...jsArgs(run, extra)], env };
 }
@@ -52,7 +68,14 @@ function beast(async: boolean): (run: ClientRun) => Command {
     const port = url.port || (secure ? '443' : '80');
     return {
       command: `${root}build/out/native/ws_echo_client`,
-      args: [async ? '1' : '0', secure ? '1' : '0', url.hostname.replace(/^\[|\]$/g, ''), port, String(run.size), String(run.duration)],
+      args: [
+        async ? '1' : '0',
+        secure ? '1' : '0',
+        url.hostname.replace(/^\[|\]$/g, ''),
+        port,
+        String(run.size),
+        String(run.duration),
+      ],
     };
   };
 }
@@ -61,15 +84,34 @@ export function allClients(): ClientSpec[] {
   const specs: ClientSpec[] = [];
   for (const runtime of ['node', 'bun', 'deno'] as const) {
     specs.push(
-      { client: 'wasm-ws', runtime, api: 'connect', label: 'wasm-ws (low-latency API)', command: (r) => onRuntime(runtime, script('wasm-ws.ts'), r) },
-      { client: 'wasm-ws-class', runtime, api: 'WebSocket', label: 'wasm-ws (WebSocket class)', command: (r) => onRuntime(runtime, script('wasm-ws.ts'), r, ['--api', 'class']) },
-      { client: 'wasm-ws-c', runtime, api: 'connect', label: 'wasm-ws (C backend)', command: (r) => onRuntime(runtime, script('wasm-ws.ts'), r, ['--backend', 'c']) },
+      {
+        client: 'wasm-ws',
+        runtime,
+        api: 'connect',
+        label: 'wasm-ws (low-latency API)',
+        command: (r) => onRuntime(runtime, script('wasm-ws.ts'), r),
+      },
+      {
+        client: 'wasm-ws-class',
+        runtime,
+        api: 'WebSocket',
+        label: 'wasm-ws (WebSocket class)',
+        command: (r) => onRuntime(runtime, script('wasm-ws.ts'), r, ['--api', 'class']),
+      },
+      {
+        client: 'wasm-ws-c',
+        runtime,
+        api: 'connect',
+        label: 'wasm-ws (C backend)',
+        command: (r) => onRuntime(runtime, script('wasm-ws.ts'), r, ['--backend', 'c']),
+      },
       {
         client: 'native',
         runtime,
         api: 'WebSocket',
         label: 'native WebSocket',
-        command: (r) => onRuntime(runtime, script('native.ts'), r, [], runtime === 'node' ? ['--experimental-websocket'] : []),
+        command: (r) =>
+          onRuntime(runtime, script('native.ts'), r, [], runtime === 'node' ? ['--experimental-websocket'] : []),
       },
     );
   }
@@ -86,11 +128,26 @@ export function allClients(): ClientSpec[] {
     });
   }
   specs.push(
-    { client: 'ws-bufferutil', runtime: 'node', api: 'ws', label: 'ws + bufferutil', command: (r) => onRuntime('node', script('ws.ts'), r) },
+    {
+      client: 'ws-bufferutil',
+      runtime: 'node',
+      api: 'ws',
+      label: 'ws + bufferutil',
+      command: (r) => onRuntime('node', script('ws.ts'), r),
+    },
     { client: 'beast-sync', runtime: 'c++', api: 'beast', label: 'Beast C++ (sync)', command: beast(false) },
     { client: 'beast-async', runtime: 'c++', api: 'beast', label: 'Beast C++ (async)', command: beast(true) },
   );
   return specs;
 }
 
-export const clientOrder = ['wasm-ws', 'wasm-ws-class', 'wasm-ws-c', 'native', 'ws', 'ws-bufferutil', 'beast-sync', 'beast-async'];
+export const clientOrder = [
+  'wasm-ws',
+  'wasm-ws-class',
+  'wasm-ws-c',
+  'native',
+  'ws',
+  'ws-bufferutil',
+  'beast-sync',
+  'beast-async',
+];

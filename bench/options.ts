@@ -52,7 +52,13 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     },
   });
   if (values.help) return null;
-  const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : null);
+  const list = (s: string | undefined) =>
+    s
+      ? s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : null;
   const quick = values.quick!;
   const sizes = (list(values.sizes) ?? (quick ? ['256'] : ['256', '8192', '100000'])).map(Number);
   for (const size of sizes) if (!Number.isInteger(size) || size < 0) throw new Error(`--sizes: not a size: ${size}`);

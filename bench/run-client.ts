@@ -5,7 +5,11 @@ import { runProcess } from './run-process.ts';
 
 export type ClientOutcome = { ok: true; rps: number } | { ok: false; reason: string };
 
-export async function runClient(cmd: Command, timeoutMs: number, register: (kill: () => void) => () => void): Promise<ClientOutcome> {
+export async function runClient(
+  cmd: Command,
+  timeoutMs: number,
+  register: (kill: () => void) => () => void,
+): Promise<ClientOutcome> {
   let run;
   try {
     run = await runProcess(cmd.command, cmd.args, { env: cmd.env, timeoutMs, keepStderr: 2000, register });
@@ -31,7 +35,12 @@ function parseResult(stdout: string): number | null {
 
 function lastLine(text: string): string {
   // Strip colours: Deno prints its errors in colour.
-  const lines = text.replace(/\x1b\[[0-9;]*m/g, '').trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const error = lines.find((l) => /error/i.test(l));
   return (error ?? lines.at(-1) ?? '').slice(0, 300);
 }

@@ -25,7 +25,11 @@ export interface ProcessResult {
 export function runProcess(command: string, args: string[], options: ProcessOptions): Promise<ProcessResult> {
   const keep = options.keepStderr ?? 8000;
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const unregister = options.register?.(() => child.kill('SIGKILL'));
     let stdout = '';
     let stderr = '';

@@ -3,7 +3,16 @@
 // exporting the same functions as the AssemblyScript build (assembly/ABI.md).
 // Missing emcc: says so in one line and returns, so that the rest of the project still builds.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,8 +21,12 @@ const out = join(root, 'build/out');
 const EMCC = process.env.EMCC ?? 'emcc';
 
 const COMMON = [
-  '-std=c11', '-Wall', '-Wextra',
-  '-O3', '-flto', '-mbulk-memory', // bulk memory: memmove becomes memory.copy, as in the AS build
+  '-std=c11',
+  '-Wall',
+  '-Wextra',
+  '-O3',
+  '-flto',
+  '-mbulk-memory', // bulk memory: memmove becomes memory.copy, as in the AS build
   '-nostdlib', // no libc, no malloc: regions.c grows memory itself
   '-sSTANDALONE_WASM', // no JS glue
   // Not emcc's `--no-entry`: with STANDALONE_WASM that asks the linker for the `_initialize` of
@@ -22,12 +35,20 @@ const COMMON = [
   // emcc always asks for stackSave/stackRestore/stackAlloc (and __errno_location): with this they
   // are exported only if defined, and -nostdlib defines none. Anything else undefined would become
   // an import, which the check below refuses.
-  '-sERROR_ON_UNDEFINED_SYMBOLS=0', '-sSUPPORT_ERRNO=0',
-  '-sALLOW_MEMORY_GROWTH=1', '-sINITIAL_MEMORY=131072', '-sTOTAL_STACK=4096',
+  '-sERROR_ON_UNDEFINED_SYMBOLS=0',
+  '-sSUPPORT_ERRNO=0',
+  '-sALLOW_MEMORY_GROWTH=1',
+  '-sINITIAL_MEMORY=131072',
+  '-sTOTAL_STACK=4096',
 ];
 
 const VARIANTS = [
-  { file: 'codec-c-simd.wasm', as: 'codec-as-simd.wasm', flags: ['-msimd128'], features: ['--enable-bulk-memory', '--enable-simd'] },
+  {
+    file: 'codec-c-simd.wasm',
+    as: 'codec-as-simd.wasm',
+    flags: ['-msimd128'],
+    features: ['--enable-bulk-memory', '--enable-simd'],
+  },
   { file: 'codec-c-scalar.wasm', as: 'codec-as-scalar.wasm', flags: [], features: ['--enable-bulk-memory'] },
 ];
 
@@ -54,7 +75,9 @@ function emEnv() {
 // that the exports are exactly the ABI's (wasm-opt then removes the unused table itself).
 function dropExport(bytes, name) {
   const readU32 = (at) => {
-    let value = 0, shift = 0, b;
+    let value = 0,
+      shift = 0,
+      b;
     do {
       b = bytes[at.pos++];
       value |= (b & 0x7f) << shift;
@@ -110,15 +133,22 @@ function check(file, asFile) {
     throw new Error(`${file}: imports ${imports.map((i) => `${i.module}.${i.name}`).join(', ')}; must import nothing`);
   }
   if (!existsSync(asFile)) return;
-  const names = (m) => WebAssembly.Module.exports(m).map((e) => `${e.kind} ${e.name}`).sort().join(', ');
+  const names = (m) =>
+    WebAssembly.Module.exports(m)
+      .map((e) => `${e.kind} ${e.name}`)
+      .sort()
+      .join(', ');
   const want = names(new WebAssembly.Module(readFileSync(asFile)));
-  if (names(module) !== want) throw new Error(`${file}: exports ${names(module)}; the AssemblyScript build exports ${want}`);
+  if (names(module) !== want)
+    throw new Error(`${file}: exports ${names(module)}; the AssemblyScript build exports ${want}`);
 }
 
 /** Builds both C variants; returns false (after one line saying why) when emcc is not installed. */
 export function buildC() {
   if (!hasCommand(EMCC)) {
-    console.log("build:wasm: C backend skipped, emcc not found; install Debian's emscripten package (apt-get install emscripten)");
+    console.log(
+      "build:wasm: C backend skipped, emcc not found; install Debian's emscripten package (apt-get install emscripten)",
+    );
     return false;
   }
   mkdirSync(out, { recursive: true });
@@ -135,9 +165,13 @@ export function buildC() {
     if (res.status !== 0) throw new Error(`build:wasm: emcc failed building ${file}`);
     writeFileSync(tmp, dropExport(readFileSync(tmp), '__indirect_function_table'));
     if (wasmOpt) {
-      const opt = spawnSync('wasm-opt', [tmp, '-o', tmp, '--mvp-features', ...features, '--remove-unused-module-elements'], {
-        stdio: 'inherit',
-      });
+      const opt = spawnSync(
+        'wasm-opt',
+        [tmp, '-o', tmp, '--mvp-features', ...features, '--remove-unused-module-elements'],
+        {
+          stdio: 'inherit',
+        },
+      );
       if (opt.status !== 0) throw new Error(`build:wasm: wasm-opt failed on ${file}`);
     }
     check(tmp, join(out, as));

@@ -12,7 +12,10 @@ mkdirSync(join(root, 'build/out'), { recursive: true });
 
 const asc = join(root, 'node_modules/assemblyscript/bin/asc.js');
 for (const target of ['simd', 'scalar']) {
-  execFileSync(process.execPath, [asc, '--config', 'asconfig.json', '--target', target], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [asc, '--config', 'asconfig.json', '--target', target], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }
 buildC();
 embedWasm();

@@ -59,17 +59,38 @@ export function toMarkdown(report: Report): string {
   lines.push('# wasm-ws conformance report', '');
   lines.push(`${report.date} · ${report.machine} · selection: ${report.selection}`, '');
   if (report.note) lines.push(report.note, '');
-  lines.push('Verdicts as the Autobahn TestSuite gives them: OK, NS = NON-STRICT, INFO = INFORMATIONAL, FAIL = FAILED.', '');
+  lines.push(
+    'Verdicts as the Autobahn TestSuite gives them: OK, NS = NON-STRICT, INFO = INFORMATIONAL, FAIL = FAILED.',
+    '',
+  );
   lines.push(`| client | ${gs.map((g) => `${g} ${GROUP_NAMES[g] ?? ''}`).join(' | ')} | total | run time |`);
   lines.push(`| --- | ${gs.map(() => '---').join(' | ')} | --- | --- |`);
   for (const r of runs) {
     const missingIn = (g: number) => r.missing.filter((id) => Number(id.split('.')[0]) === g).length;
-    lines.push(`| ${r.client} | ${gs.map((g) => cell(r.results.filter((c) => c.group === g), missingIn(g))).join(' | ')} | ${cell(r.results, r.missing.length)} | ${fmtMs(r.ms)} |`);
+    lines.push(
+      `| ${r.client} | ${gs
+        .map((g) =>
+          cell(
+            r.results.filter((c) => c.group === g),
+            missingIn(g),
+          ),
+        )
+        .join(' | ')} | ${cell(r.results, r.missing.length)} | ${fmtMs(r.ms)} |`,
+    );
   }
   lines.push('');
-  const g9 = [...new Map(runs.flatMap((r) => r.results.filter((c) => c.group === 9).map((c) => [c.id, c.description] as const))).entries()];
+  const g9 = [
+    ...new Map(
+      runs.flatMap((r) => r.results.filter((c) => c.group === 9).map((c) => [c.id, c.description] as const)),
+    ).entries(),
+  ];
   if (g9.length > 0) {
-    lines.push('## Group 9 timings', '', 'Each case from the opening handshake to the end of the close handshake; a verdict other than OK is shown next to its time.', '');
+    lines.push(
+      '## Group 9 timings',
+      '',
+      'Each case from the opening handshake to the end of the close handshake; a verdict other than OK is shown next to its time.',
+      '',
+    );
     lines.push(`| case | description | ${runs.map((r) => r.client).join(' | ')} |`);
     lines.push(`| --- | --- | ${runs.map(() => '---:').join(' | ')} |`);
     for (const [id, description] of g9) {
@@ -89,14 +110,18 @@ export function toMarkdown(report: Report): string {
   for (const r of runs) {
     const bad = r.results.filter((c) => c.verdict !== 'OK');
     lines.push(`### ${r.client}`, '');
-    if (r.hung || r.exitCode !== 0) lines.push(`The agent ${r.hung ? 'hung and was killed' : `exited with code ${r.exitCode}`}.`, '');
+    if (r.hung || r.exitCode !== 0)
+      lines.push(`The agent ${r.hung ? 'hung and was killed' : `exited with code ${r.exitCode}`}.`, '');
     if (r.missing.length) lines.push(`Not run: ${r.missing.join(', ')}`, '');
     if (bad.length === 0) {
       lines.push('Every case OK.', '');
       continue;
     }
     lines.push('| case | verdict | reason | description |', '| --- | --- | --- | --- |');
-    for (const c of bad) lines.push(`| ${c.id} | ${c.verdict} | ${c.reason.replace(/\|/g, '\\|')} | ${c.description.replace(/\|/g, '\\|')} |`);
+    for (const c of bad)
+      lines.push(
+        `| ${c.id} | ${c.verdict} | ${c.reason.replace(/\|/g, '\\|')} | ${c.description.replace(/\|/g, '\\|')} |`,
+      );
     lines.push('');
   }
   return lines.join('\n');
@@ -119,7 +144,12 @@ export function summary(report: Report): string {
   for (const r of runs) {
     rows.push([
       r.client,
-      ...gs.map((g) => cell(r.results.filter((c) => c.group === g), r.missing.filter((id) => Number(id.split('.')[0]) === g).length)),
+      ...gs.map((g) =>
+        cell(
+          r.results.filter((c) => c.group === g),
+          r.missing.filter((id) => Number(id.split('.')[0]) === g).length,
+        ),
+      ),
       cell(r.results, r.missing.length),
       fmtMs(r.ms),
     ]);
@@ -128,7 +158,13 @@ export function summary(report: Report): string {
   const out = rows.map((row) => row.map((v, i) => v.padEnd(widths[i])).join('  '));
   const g9 = runs.flatMap((r) => r.results.filter((c) => c.group === 9));
   if (g9.length > 0) {
-    out.push('', 'group 9 total time per client: ' + runs.map((r) => `${r.client} ${fmtMs(r.results.filter((c) => c.group === 9).reduce((s, c) => s + c.ms, 0))}`).join(', '));
+    out.push(
+      '',
+      'group 9 total time per client: ' +
+        runs
+          .map((r) => `${r.client} ${fmtMs(r.results.filter((c) => c.group === 9).reduce((s, c) => s + c.ms, 0))}`)
+          .join(', '),
+    );
   }
   return out.join('\n');
 }

@@ -20,7 +20,9 @@ const out = args.out ?? join(ROOT, 'conformance/reports');
 
 const cases = selectCases(quick ? 'quick' : 'full', only);
 const server = await startFuzzingServer({ cases });
-console.log(`fuzzing server on ${server.url}: ${cases.length} cases (${quick ? 'quick selection' : 'all cases'}${only ? `, ids ${only.join(',')}` : ''}), ${clients.length} clients`);
+console.log(
+  `fuzzing server on ${server.url}: ${cases.length} cases (${quick ? 'quick selection' : 'all cases'}${only ? `, ids ${only.join(',')}` : ''}), ${clients.length} clients`,
+);
 const runs: ClientRun[] = [];
 try {
   for (const c of clients) {
@@ -30,7 +32,9 @@ try {
       if (++n % 25 === 0) process.stdout.write('.');
     });
     const failed = run.results.filter((r) => r.verdict === 'FAILED').length;
-    console.log(` ${run.results.length} cases in ${(run.ms / 1000).toFixed(1)} s, ${failed} FAILED${run.exitCode !== 0 ? `, agent exit ${run.exitCode}${run.hung ? ' (hung)' : ''}` : ''}`);
+    console.log(
+      ` ${run.results.length} cases in ${(run.ms / 1000).toFixed(1)} s, ${failed} FAILED${run.exitCode !== 0 ? `, agent exit ${run.exitCode}${run.hung ? ' (hung)' : ''}` : ''}`,
+    );
     if (run.exitCode !== 0) console.log(run.stderr.trim().split('\n').slice(-5).join('\n'));
     runs.push(run);
   }

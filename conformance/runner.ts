@@ -23,10 +23,19 @@ function client(impl: Client['impl'], runtime: Client['runtime']): Client {
   const base = { name: `${impl}/${runtime}`, runtime, impl };
   if (runtime === 'node') {
     const flags = impl === 'native' && !('WebSocket' in globalThis) ? ['--experimental-websocket'] : [];
-    return { ...base, command: process.execPath, args: [...flags, '--import', 'tsx', 'conformance/agent/node.ts', '--client', impl] };
+    return {
+      ...base,
+      command: process.execPath,
+      args: [...flags, '--import', 'tsx', 'conformance/agent/node.ts', '--client', impl],
+    };
   }
-  if (runtime === 'bun') return { ...base, command: join(BIN, 'bun'), args: ['conformance/agent/agent.bun.ts', '--client', impl] };
-  return { ...base, command: join(BIN, 'deno'), args: ['run', '-A', 'conformance/agent/agent.deno.ts', '--client', impl] };
+  if (runtime === 'bun')
+    return { ...base, command: join(BIN, 'bun'), args: ['conformance/agent/agent.bun.ts', '--client', impl] };
+  return {
+    ...base,
+    command: join(BIN, 'deno'),
+    args: ['run', '-A', 'conformance/agent/agent.deno.ts', '--client', impl],
+  };
 }
 
 /** Every client the report covers: ours on each runtime, each runtime's native WebSocket, `ws` on Node. */
@@ -52,7 +61,12 @@ export interface ClientRun {
 }
 
 /** Runs one agent to its end (killed after `timeout` ms) and returns what the server judged. */
-export async function runClient(server: FuzzingServer, c: Client, timeout: number, onProgress?: (r: CaseResult) => void): Promise<ClientRun> {
+export async function runClient(
+  server: FuzzingServer,
+  c: Client,
+  timeout: number,
+  onProgress?: (r: CaseResult) => void,
+): Promise<ClientRun> {
   const started = performance.now();
   let seen = 0;
   const report = () => {

@@ -100,7 +100,13 @@ export const bunTransport: TransportFactory = (options: ConnectOptions, sink: Tr
         handshake(socket, success, authorizationError) {
           if (success || (authorizationError && !options.rejectUnauthorized)) open(socket);
           else {
-            fail(new WebSocketError('ERR_TLS', `TLS handshake with ${where} failed: ${authorizationError?.message ?? 'not authorized'}`, { cause: authorizationError }));
+            fail(
+              new WebSocketError(
+                'ERR_TLS',
+                `TLS handshake with ${where} failed: ${authorizationError?.message ?? 'not authorized'}`,
+                { cause: authorizationError },
+              ),
+            );
             socket.terminate();
           }
         },
@@ -116,16 +122,32 @@ export const bunTransport: TransportFactory = (options: ConnectOptions, sink: Tr
         },
         error(_socket, error) {
           lastError = error;
-          fail(new WebSocketError(secure ? 'ERR_TLS' : 'ERR_CONNECT', `Connection to ${where} failed: ${error.message}`, { cause: error }));
+          fail(
+            new WebSocketError(secure ? 'ERR_TLS' : 'ERR_CONNECT', `Connection to ${where} failed: ${error.message}`, {
+              cause: error,
+            }),
+          );
         },
         connectError(_socket, error) {
           const code = (error as { code?: string }).code;
-          fail(new WebSocketError('ERR_CONNECT', `Could not connect to ${where}: ${code ? code + ': ' : ''}${error.message}`, { cause: error }));
+          fail(
+            new WebSocketError(
+              'ERR_CONNECT',
+              `Could not connect to ${where}: ${code ? code + ': ' : ''}${error.message}`,
+              { cause: error },
+            ),
+          );
         },
         close(_socket, error) {
           connecting = null;
           if (transport) sink.onClose(error ?? lastError);
-          else fail(new WebSocketError(secure ? 'ERR_TLS' : 'ERR_CONNECT', `Connection to ${where} closed while connecting${error ? ': ' + error.message : ''}`));
+          else
+            fail(
+              new WebSocketError(
+                secure ? 'ERR_TLS' : 'ERR_CONNECT',
+                `Connection to ${where} closed while connecting${error ? ': ' + error.message : ''}`,
+              ),
+            );
         },
       },
     }).catch((error: Error) =>

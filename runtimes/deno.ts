@@ -92,7 +92,9 @@ export const denoTransport: TransportFactory = async (options: ConnectOptions, s
   try {
     conn = await Deno.connect({ hostname: host, port, transport: 'tcp' });
   } catch (error) {
-    throw new WebSocketError('ERR_CONNECT', `Could not connect to ${where}: ${(error as Error).message}`, { cause: error });
+    throw new WebSocketError('ERR_CONNECT', `Could not connect to ${where}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   (conn as Deno.TcpConn).setNoDelay(true);
   if (options.signal?.aborted) {
@@ -130,7 +132,9 @@ export const denoTransport: TransportFactory = async (options: ConnectOptions, s
       const hint = options.rejectUnauthorized
         ? ''
         : ' (rejectUnauthorized: false cannot turn verification off per connection on Deno: pass `ca`, or run deno with --unsafely-ignore-certificate-errors=<host>)';
-      throw new WebSocketError('ERR_TLS', `TLS handshake with ${where} failed: ${(error as Error).message}${hint}`, { cause: error });
+      throw new WebSocketError('ERR_TLS', `TLS handshake with ${where} failed: ${(error as Error).message}${hint}`, {
+        cause: error,
+      });
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
     }

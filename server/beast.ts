@@ -109,7 +109,10 @@ export async function startBeastServer(opts: { host?: string } = {}): Promise<Be
     const onExit = (code: number | null, signal: NodeJS.Signals | null): void =>
       fail(`exited before listening (code ${code}, signal ${signal})`);
     const onError = (err: Error): void => fail(`failed to start: ${err.message}`);
-    const timer = setTimeout(() => fail(`did not print its listening line within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(`did not print its listening line within ${START_TIMEOUT_MS} ms`),
+      START_TIMEOUT_MS,
+    );
     const cleanup = (): void => {
       clearTimeout(timer);
       child.stdout?.off('data', onData);
@@ -146,7 +149,14 @@ export async function startBeastServer(opts: { host?: string } = {}): Promise<Be
 /** Runs ws_echo_client once; resolves with the requests per second from its last line. */
 export async function runBeastClient(opts: BeastClientOptions): Promise<{ rps: number; stdout: string }> {
   const bins = requireBinaries();
-  const args = [opts.async ? '1' : '0', opts.secure ? '1' : '0', opts.host, String(opts.port), String(opts.size), String(opts.seconds)];
+  const args = [
+    opts.async ? '1' : '0',
+    opts.secure ? '1' : '0',
+    opts.host,
+    String(opts.port),
+    String(opts.size),
+    String(opts.seconds),
+  ];
   const child = spawn(bins.client, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout.setEncoding('utf8');

@@ -377,21 +377,13 @@ export interface BaseWebSocket {
     listener: ((this: BaseWebSocket, event: WebSocketEventMap[K]) => unknown) | null,
     options?: AddListenerOptions,
   ): void;
-  addEventListener(
-    type: string,
-    listener: AnyListener | null,
-    options?: AddListenerOptions,
-  ): void;
+  addEventListener(type: string, listener: AnyListener | null, options?: AddListenerOptions): void;
   removeEventListener<K extends keyof WebSocketEventMap>(
     type: K,
     listener: ((this: BaseWebSocket, event: WebSocketEventMap[K]) => unknown) | null,
     options?: RemoveListenerOptions,
   ): void;
-  removeEventListener(
-    type: string,
-    listener: AnyListener | null,
-    options?: RemoveListenerOptions,
-  ): void;
+  removeEventListener(type: string, listener: AnyListener | null, options?: RemoveListenerOptions): void;
 }
 
 // WebIDL constants: on the constructor and the prototype, read-only.

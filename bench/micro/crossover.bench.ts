@@ -24,12 +24,16 @@ export async function runCrossover(): Promise<void> {
       if (w <= js) {
         if (crossover < 0) crossover = size;
       } else crossover = -1; // must hold for every larger size too
-      rows.push(`${String(size).padStart(5)} B  js ${js.toFixed(1).padStart(7)}  wasm ${w.toFixed(1).padStart(7)}  ${w <= js ? 'wasm' : 'js'}`);
+      rows.push(
+        `${String(size).padStart(5)} B  js ${js.toFixed(1).padStart(7)}  wasm ${w.toFixed(1).padStart(7)}  ${w <= js ? 'wasm' : 'js'}`,
+      );
     }
     console.log(`  ${v.name}:\n    ${rows.join('\n    ')}`);
     found[v.name] = crossover < 0 ? Infinity : crossover;
     console.log(`  ${v.name}: JS below ${found[v.name]} bytes, WASM from there up`);
   }
   const dflt = found['as-simd'] ?? found['as-scalar'];
-  console.log(`crossover (${runtime}, as default build): MASK_JS_BELOW.${runtime} = ${dflt}  (table has ${MASK_JS_BELOW[runtime]})`);
+  console.log(
+    `crossover (${runtime}, as default build): MASK_JS_BELOW.${runtime} = ${dflt}  (table has ${MASK_JS_BELOW[runtime]})`,
+  );
 }

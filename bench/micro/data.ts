@@ -4,7 +4,13 @@ import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
-import { availableBackends, instantiateCodec, simdSupported, type Backend, type CodecExports } from '../../src/codec/index.ts';
+import {
+  availableBackends,
+  instantiateCodec,
+  simdSupported,
+  type Backend,
+  type CodecExports,
+} from '../../src/codec/index.ts';
 
 export { Buffer };
 
@@ -175,7 +181,8 @@ export function loadBufferutil(): { mask: MaskFn; version: string } | { error: s
     bu.mask(b, KEY_BYTES, b, 0, b.length);
     maskJs(a, 0, a.length, KEY);
     if (!a.every((x, i) => x === b[i])) return { error: 'bufferutil loaded but masks wrongly' };
-    if (!String(bu.mask).includes('[native code]')) return { error: 'bufferutil loaded its JS fallback, not the native addon' };
+    if (!String(bu.mask).includes('[native code]'))
+      return { error: 'bufferutil loaded its JS fallback, not the native addon' };
     return { mask: bu.mask, version };
   } catch (e) {
     return { error: `bufferutil does not load here: ${(e as Error).message.split('\n')[0]}` };
@@ -202,7 +209,8 @@ export function loadWsJsMask(): { mask: MaskFn; version: string } | { error: str
       else process.env.WS_NO_BUFFER_UTIL = saved;
     }
   }
-  if (wsBufferUtil.name !== '_mask') return { error: `ws's buffer-util exports ${wsBufferUtil.name}, not the JS _mask` };
+  if (wsBufferUtil.name !== '_mask')
+    return { error: `ws's buffer-util exports ${wsBufferUtil.name}, not the JS _mask` };
   return { mask: wsBufferUtil.mask, version: wsVersion() };
 }
 

@@ -46,4 +46,3 @@ if (any) {
 }
 for (const n of notes) console.log(`note: ${n}`);
 if (!arg || filter.test('crossover')) await runCrossover();
-

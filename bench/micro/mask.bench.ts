@@ -3,8 +3,21 @@
 // mask, ws's JS `_mask`, and the plain JS loop the client uses below the crossover.
 import { bench, group, summary } from 'mitata';
 import {
-  Buffer, KEY, KEY_BYTES, MASK_SIZES, MiB, assertSame, fmtSize, loadBufferutil, loadWsJsMask, maskJs, note,
-  randomBytes, rawCodec, variants, work,
+  Buffer,
+  KEY,
+  KEY_BYTES,
+  MASK_SIZES,
+  MiB,
+  assertSame,
+  fmtSize,
+  loadBufferutil,
+  loadWsJsMask,
+  maskJs,
+  note,
+  randomBytes,
+  rawCodec,
+  variants,
+  work,
 } from './data.ts';
 
 export function registerMask(): void {

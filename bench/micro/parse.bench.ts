@@ -30,7 +30,8 @@ export function registerParse(): void {
               codec.push(chunks[i]);
               let ev: Event;
               while ((ev = codec.next()) !== Event.NeedMore) {
-                if (ev !== Event.Data) throw new Error(`bench/micro: ${v.name} reported event ${ev} (${codec.errorKind})`);
+                if (ev !== Event.Data)
+                  throw new Error(`bench/micro: ${v.name} reported event ${ev} (${codec.errorKind})`);
                 do_not_optimize(codec.message());
                 n++;
               }
@@ -74,7 +75,8 @@ export function registerParse(): void {
             return count - before;
           };
           const got = parseAll();
-          if (got !== frames) throw new Error(`bench/micro: ws's Receiver emitted ${got} of ${frames} messages synchronously`);
+          if (got !== frames)
+            throw new Error(`bench/micro: ws's Receiver emitted ${got} of ${frames} messages synchronously`);
           const name = `parse ${sz}: ws ${wsVersion()} Receiver`;
           work.set(name, { frames, bytes: stream.bytes });
           bench(name, () => {

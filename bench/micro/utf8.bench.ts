@@ -30,7 +30,10 @@ export function registerUtf8(): void {
   const utf8Validate = loadUtf8Validate();
   const decoder = new TextDecoder('utf-8', { fatal: true });
 
-  for (const [kind, make] of [['ASCII', asciiText], ['mixed', mixedText]] as const) {
+  for (const [kind, make] of [
+    ['ASCII', asciiText],
+    ['mixed', mixedText],
+  ] as const) {
     for (const size of UTF8_SIZES) {
       const text = make(size);
       const buf = Buffer.from(text);

@@ -9,17 +9,36 @@ import { clientOrder, runtimes } from '../matrix.ts';
 import type { Environment } from '../environment.ts';
 import type { Measurement } from './measurements.ts';
 
-export async function writeCharts(dir: string, environment: Environment, measurements: Measurement[], sizes: number[], tls: boolean): Promise<string[]> {
+export async function writeCharts(
+  dir: string,
+  environment: Environment,
+  measurements: Measurement[],
+  sizes: number[],
+  tls: boolean,
+): Promise<string[]> {
   const files: string[] = [];
   for (const size of sizes) {
     const values = measurements
       .filter((m) => m.size === size && m.median !== null)
-      .map((m) => ({ runtime: m.runtime, client: m.label, order: clientOrder.indexOf(m.client), rps: Math.round(m.median!), min: m.min, max: m.max }));
+      .map((m) => ({
+        runtime: m.runtime,
+        client: m.label,
+        order: clientOrder.indexOf(m.client),
+        rps: Math.round(m.median!),
+        min: m.min,
+        max: m.max,
+      }));
     if (values.length === 0) continue;
     const labels = [...new Set([...values].sort((a, b) => a.order - b.order).map((v) => v.client))];
     const title = `${size} B messages${tls ? ' over TLS' : ''}: requests per second (higher is better)`;
     const subtitle = `${environment.cpu}, ${environment.cores} cores; node ${environment.runtimes.node}, bun ${environment.runtimes.bun}, ${environment.runtimes.deno.split(' (')[0]}; ${environment.server}; ${environment.date.slice(0, 10)}`;
-    const x = { field: 'runtime', type: 'nominal', sort: runtimes, title: null, axis: { labelAngle: 0, labelFontSize: 13 } } as const;
+    const x = {
+      field: 'runtime',
+      type: 'nominal',
+      sort: runtimes,
+      title: null,
+      axis: { labelAngle: 0, labelFontSize: 13 },
+    } as const;
     const xOffset = { field: 'client', type: 'nominal', sort: labels } as const;
     const spec: vl.TopLevelSpec = {
       title: { text: title, subtitle, subtitleFontSize: 10 },
@@ -32,10 +51,20 @@ export async function writeCharts(dir: string, environment: Environment, measure
           mark: { type: 'bar', tooltip: true },
           encoding: {
             y: { field: 'rps', type: 'quantitative', title: 'requests per second' },
-            color: { field: 'client', type: 'nominal', sort: labels, title: 'client', scale: { scheme: 'tableau10' }, legend: { labelLimit: 400 } },
+            color: {
+              field: 'client',
+              type: 'nominal',
+              sort: labels,
+              title: 'client',
+              scale: { scheme: 'tableau10' },
+              legend: { labelLimit: 400 },
+            },
           },
         },
-        { mark: { type: 'rule', color: 'black' }, encoding: { y: { field: 'min', type: 'quantitative' }, y2: { field: 'max' } } },
+        {
+          mark: { type: 'rule', color: 'black' },
+          encoding: { y: { field: 'min', type: 'quantitative' }, y2: { field: 'max' } },
+        },
       ],
       config: { background: 'white' },
     };
@@ -44,7 +73,15 @@ export async function writeCharts(dir: string, environment: Environment, measure
     view.finalize();
     const base = join(dir, `benchmark-${size}${tls ? '-tls' : ''}`);
     writeFileSync(`${base}.svg`, svg);
-    writeFileSync(`${base}.png`, new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, fitTo: { mode: 'zoom', value: 1.5 } }).render().asPng());
+    writeFileSync(
+      `${base}.png`,
+      new Resvg(svg, {
+        font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+        fitTo: { mode: 'zoom', value: 1.5 },
+      })
+        .render()
+        .asPng(),
+    );
     files.push(`${base}.svg`, `${base}.png`);
   }
   return files;

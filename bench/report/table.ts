@@ -24,11 +24,21 @@ export function renderTables(all: Measurement[], sizes: number[], tls: boolean):
     const header = ['client', ...present];
     const body = rows.map((client) => {
       const label = all.find((m) => m.client === client)!.label;
-      return [label, ...present.map((r) => cell(all.find((m) => m.size === size && m.client === client && m.runtime === r), all))];
+      return [
+        label,
+        ...present.map((r) =>
+          cell(
+            all.find((m) => m.size === size && m.client === client && m.runtime === r),
+            all,
+          ),
+        ),
+      ];
     });
     const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
     const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join('  ');
-    out.push(`\n${size} B messages${tls ? ', TLS' : ''}: requests per second, median [min–max]; ×B: vs Beast C++, ×N: vs the runtime's native WebSocket`);
+    out.push(
+      `\n${size} B messages${tls ? ', TLS' : ''}: requests per second, median [min–max]; ×B: vs Beast C++, ×N: vs the runtime's native WebSocket`,
+    );
     out.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line));
     for (const m of all.filter((x) => x.size === size && x.failures.length > 0)) {
       out.push(`  ${m.label} on ${m.runtime}: ${m.failures.length} failed run(s): ${m.failures[0]}`);

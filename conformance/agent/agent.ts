@@ -30,7 +30,12 @@ interface Session {
 }
 
 /** Opens `url`; `onMessage` sees every message; resolves with the close event when the connection ends. */
-function open(WS: WebSocketClass, url: string, onMessage: (ws: WebSocketLike, data: unknown) => void, timeout: number): Session {
+function open(
+  WS: WebSocketClass,
+  url: string,
+  onMessage: (ws: WebSocketLike, data: unknown) => void,
+  timeout: number,
+): Session {
   const messages: (string | ArrayBuffer)[] = [];
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
     let ws: WebSocketLike;
@@ -62,7 +67,8 @@ function open(WS: WebSocketClass, url: string, onMessage: (ws: WebSocketLike, da
 
 function echo(ws: WebSocketLike, data: unknown): void {
   try {
-    if (typeof data === 'string' || data instanceof ArrayBuffer || ArrayBuffer.isView(data)) ws.send(data as string | ArrayBuffer);
+    if (typeof data === 'string' || data instanceof ArrayBuffer || ArrayBuffer.isView(data))
+      ws.send(data as string | ArrayBuffer);
     else throw new TypeError(`unexpected message data ${Object.prototype.toString.call(data)}`);
   } catch {
     // closing: the server judges what arrived
@@ -105,7 +111,11 @@ export function parseArgs(argv: string[]): Record<string, string> {
 export const USAGE = 'usage: <agent> --server ws://127.0.0.1:9001 --agent NAME --client ours|native|ws';
 
 /** An agent's entry: runs with the given WebSocket implementation, exits 0 when every case ran, 1 on failure. */
-export async function agentMain(WebSocket: WebSocketClass, args: Record<string, string>, exit: (code: number) => never): Promise<never> {
+export async function agentMain(
+  WebSocket: WebSocketClass,
+  args: Record<string, string>,
+  exit: (code: number) => never,
+): Promise<never> {
   try {
     await runAgent({ WebSocket, server: args.server, agent: args.agent, log: (l) => console.error(l) });
     return exit(0);

@@ -63,8 +63,15 @@ export interface FrameOptions {
 }
 
 /** A frame as a server sends it: any opcode, any bits, any payload size (control frames too). */
-export function frame(opcode: number, payload: Uint8Array | string = new Uint8Array(0), options: FrameOptions = {}): Buffer {
-  const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+export function frame(
+  opcode: number,
+  payload: Uint8Array | string = new Uint8Array(0),
+  options: FrameOptions = {},
+): Buffer {
+  const body =
+    typeof payload === 'string'
+      ? Buffer.from(payload, 'utf8')
+      : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   const n = options.declaredLength ?? BigInt(body.length);
   const b0 = ((options.fin ?? true) ? 0x80 : 0) | (options.rsv ?? 0) | (opcode & 0x0f);
   const maskBit = options.mask ? 0x80 : 0;
@@ -99,7 +106,10 @@ export interface Msg {
   text: boolean;
   data: Buffer;
 }
-export const text = (data: string | Uint8Array): Msg => ({ text: true, data: typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data) });
+export const text = (data: string | Uint8Array): Msg => ({
+  text: true,
+  data: typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data),
+});
 export const binary = (data: Uint8Array): Msg => ({ text: false, data: Buffer.from(data) });
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -248,7 +258,8 @@ export class Conn {
   /** Ends the case: answers a close the client sent, closes TCP (server closes first, RFC 6455 §7.1.1), waits. */
   async finish(ms = 1000): Promise<void> {
     const close = this.clientClose();
-    if (close && !this.closeSent) await this.sendClose(close.code === 1005 ? new Uint8Array(0) : closePayload(close.code));
+    if (close && !this.closeSent)
+      await this.sendClose(close.code === 1005 ? new Uint8Array(0) : closePayload(close.code));
     if (!this.socket.destroyed) this.socket.end();
     const timer = setTimeout(() => this.socket.destroy(), ms);
     await this.closedPromise;
@@ -277,9 +288,12 @@ function compareEchoes(got: Extract<Received, { type: 'message' }>[], want: Msg[
     const g = got[i];
     const w = want[i];
     if (!g) return `expected echo mismatch: ${want.length} message(s) sent, ${got.length} echoed`;
-    if (!w) return `expected echo mismatch: an extra message came back (${g.text ? 'text' : 'binary'}, ${show(g.data, g.text)})`;
-    if (g.text !== w.text) return `expected echo mismatch: message ${i + 1} came back as ${g.text ? 'text' : 'binary'}, sent as ${w.text ? 'text' : 'binary'}`;
-    if (!g.data.equals(w.data)) return `expected echo mismatch: message ${i + 1} sent ${show(w.data, w.text)}, echoed ${show(g.data, g.text)}`;
+    if (!w)
+      return `expected echo mismatch: an extra message came back (${g.text ? 'text' : 'binary'}, ${show(g.data, g.text)})`;
+    if (g.text !== w.text)
+      return `expected echo mismatch: message ${i + 1} came back as ${g.text ? 'text' : 'binary'}, sent as ${w.text ? 'text' : 'binary'}`;
+    if (!g.data.equals(w.data))
+      return `expected echo mismatch: message ${i + 1} sent ${show(w.data, w.text)}, echoed ${show(g.data, g.text)}`;
   }
   return null;
 }
@@ -293,7 +307,9 @@ function pongProblem(c: Conn, pings: Buffer[]): Outcome | null {
   if (pongs.length > 0 && pongs.length < pings.length && pongs[pongs.length - 1].equals(pings[pings.length - 1])) {
     return nonStrict(`answered ${pongs.length} of ${pings.length} pings (the last one: allowed, not every ping)`);
   }
-  return failed(`expected ${pings.length} pong(s) echoing the ping payloads, got ${pongs.length}${pongs.length ? ` (${pongs.map((p) => show(p, false)).join(', ')})` : ''}`);
+  return failed(
+    `expected ${pings.length} pong(s) echoing the ping payloads, got ${pongs.length}${pongs.length ? ` (${pongs.map((p) => show(p, false)).join(', ')})` : ''}`,
+  );
 }
 
 export interface EchoExpect {
@@ -311,12 +327,16 @@ export interface EchoExpect {
  */
 export async function expectEcho(c: Conn, want: Msg[], options: EchoExpect = {}): Promise<Outcome> {
   const pings = options.pings ?? [];
-  await c.waitFor(() => (c.messages().length >= want.length && c.pongs().length >= pings.length) || c.gone(), options.wait ?? WAIT);
+  await c.waitFor(
+    () => (c.messages().length >= want.length && c.pongs().length >= pings.length) || c.gone(),
+    options.wait ?? WAIT,
+  );
   const bad = c.badFrame();
   if (bad) return failed(`the client sent a malformed frame (${bad})`);
   const early = c.clientClose();
   const mismatch = compareEchoes(c.messages(), want);
-  if (early && (mismatch || c.messages().length < want.length)) return failed(`the client closed with ${early.code} instead of echoing: ${mismatch}`);
+  if (early && (mismatch || c.messages().length < want.length))
+    return failed(`the client closed with ${early.code} instead of echoing: ${mismatch}`);
   if (mismatch) return failed(mismatch);
   if (!early && c.ended()) return failed('the client dropped the connection (no close frame)');
   const pong = pongProblem(c, pings);
@@ -327,15 +347,28 @@ export async function expectEcho(c: Conn, want: Msg[], options: EchoExpect = {})
 }
 
 /** The server closes with `code` (or an empty close when undefined): the client must answer and close. */
-export async function expectCloseReply(c: Conn, code: number | undefined, reason = '', accept?: number[]): Promise<Outcome> {
+export async function expectCloseReply(
+  c: Conn,
+  code: number | undefined,
+  reason = '',
+  accept?: number[],
+): Promise<Outcome> {
   const already = c.clientClose();
   if (!already) await c.sendClose(code === undefined ? new Uint8Array(0) : closePayload(code, reason));
   await c.waitFor(() => c.gone(), WAIT);
   const close = c.clientClose();
   if (c.badFrame()) return failed(`the client sent a malformed frame (${c.badFrame()})`);
-  if (!close) return failed(c.ended() ? 'no close: the client dropped TCP without answering the close frame' : 'no close: the client did not answer the close frame');
+  if (!close)
+    return failed(
+      c.ended()
+        ? 'no close: the client dropped TCP without answering the close frame'
+        : 'no close: the client did not answer the close frame',
+    );
   const allowed = accept ?? (code === undefined ? [1005, 1000] : [1000, code]);
-  if (!allowed.includes(close.code)) return failed(`wrong close code ${close.code === 1005 ? 'none (empty close)' : close.code} in the reply (expected ${allowed.map((a) => (a === 1005 ? 'empty' : a)).join(' or ')})`);
+  if (!allowed.includes(close.code))
+    return failed(
+      `wrong close code ${close.code === 1005 ? 'none (empty close)' : close.code} in the reply (expected ${allowed.map((a) => (a === 1005 ? 'empty' : a)).join(' or ')})`,
+    );
   // The server closes TCP first (RFC 6455 §7.1.1); the client must then see the end.
   return ok();
 }
@@ -362,17 +395,25 @@ export async function expectFail(c: Conn, code: number, options: FailExpect = {}
   const msgs = c.messages();
   const bad = c.badFrame();
   if (bad) return failed(`the client sent a malformed frame (${bad})`);
-  if (msgs.length > before.length) return failed(`echoed a message it should have refused (${msgs.length - before.length} extra: ${show(msgs[before.length].data, msgs[before.length].text)})`);
+  if (msgs.length > before.length)
+    return failed(
+      `echoed a message it should have refused (${msgs.length - before.length} extra: ${show(msgs[before.length].data, msgs[before.length].text)})`,
+    );
   const close = c.clientClose();
-  if (!close && !c.ended()) return failed(`no close: the client did not fail the connection (expected close code ${code})`);
+  if (!close && !c.ended())
+    return failed(`no close: the client did not fail the connection (expected close code ${code})`);
   const mismatch = compareEchoes(msgs, before);
   if (mismatch && msgs.length === before.length) return failed(mismatch);
   if (close && close.code !== code) {
     const what = `wrong close code ${close.code === 1005 ? 'none (empty close)' : close.code} (expected ${code})`;
     return options.tolerated?.includes(close.code) ? nonStrict(what) : failed(what);
   }
-  if (!close) return nonStrict(`failed the connection without a close frame (expected close code ${code})${options.fast === false ? ', and did not fail fast: only after the rest of the frame was sent' : ''}`);
-  if (options.fast === false) return nonStrict(`did not fail fast: closed with ${code} only after the rest of the frame was sent`);
+  if (!close)
+    return nonStrict(
+      `failed the connection without a close frame (expected close code ${code})${options.fast === false ? ', and did not fail fast: only after the rest of the frame was sent' : ''}`,
+    );
+  if (options.fast === false)
+    return nonStrict(`did not fail fast: closed with ${code} only after the rest of the frame was sent`);
   if (mismatch) return nonStrict(`did not echo the messages before the violation: ${mismatch}`);
   const pong = pongProblem(c, options.pings ?? []);
   if (pong) return pong.verdict === 'FAILED' ? nonStrict(`before failing: ${pong.reason}`) : pong;

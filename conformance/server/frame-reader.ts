@@ -60,6 +60,11 @@ export class FrameReader {
     const err = this.receiver.errored;
     if (!err) return;
     this.done = true;
-    this.onFrame({ type: 'error', kind: err.code ?? 'unknown', message: err.message, closeCode: (err[kStatusCode] as number | undefined) ?? 1002 });
+    this.onFrame({
+      type: 'error',
+      kind: err.code ?? 'unknown',
+      message: err.message,
+      closeCode: (err[kStatusCode] as number | undefined) ?? 1002,
+    });
   }
 }

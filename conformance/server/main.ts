@@ -28,7 +28,15 @@ const server = await startFuzzingServer({
       runs: [...done].map(([client, r]) => {
         have.clear();
         for (const c of r) have.add(c.id);
-        return { client, results: r, missing: cases.filter((c) => !have.has(c.id)).map((c) => c.id), exitCode: 0, hung: false, ms: r.reduce((s, c) => s + c.ms, 0), stderr: '' };
+        return {
+          client,
+          results: r,
+          missing: cases.filter((c) => !have.has(c.id)).map((c) => c.id),
+          exitCode: 0,
+          hung: false,
+          ms: r.reduce((s, c) => s + c.ms, 0),
+          stderr: '',
+        };
       }),
     };
     const files = writeReport(out, report);

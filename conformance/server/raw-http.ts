@@ -15,7 +15,9 @@ export interface RequestHead {
 const MAX_HEAD = 16 * 1024;
 
 /** Calls `onRequest` with each connection's request head; tracks sockets so close() can end them all. */
-export function rawHttpServer(onRequest: (socket: net.Socket, head: RequestHead) => void): net.Server & { destroyAll(): void } {
+export function rawHttpServer(
+  onRequest: (socket: net.Socket, head: RequestHead) => void,
+): net.Server & { destroyAll(): void } {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
@@ -51,5 +53,7 @@ export function rawHttpServer(onRequest: (socket: net.Socket, head: RequestHead)
 }
 
 export function httpReply(socket: net.Socket, status: string, body: string, type = 'text/plain'): void {
-  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

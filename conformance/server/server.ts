@@ -54,8 +54,12 @@ export async function startFuzzingServer(options: FuzzingServerOptions): Promise
       httpReply(socket, '400 Bad Request', 'expected a WebSocket upgrade');
       return false;
     }
-    const accept = createHash('sha1').update(key + GUID).digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    const accept = createHash('sha1')
+      .update(key + GUID)
+      .digest('base64');
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
     return true;
   }
 
@@ -70,7 +74,12 @@ export async function startFuzzingServer(options: FuzzingServerOptions): Promise
     await c.finish();
   }
 
-  async function route(socket: net.Socket, requestLine: string, headers: Record<string, string>, rest: Buffer): Promise<void> {
+  async function route(
+    socket: net.Socket,
+    requestLine: string,
+    headers: Record<string, string>,
+    rest: Buffer,
+  ): Promise<void> {
     const target = new URL(requestLine.split(' ')[1] ?? '/', 'http://x');
     const q = target.searchParams;
     const agent = q.get('agent') ?? 'unnamed';

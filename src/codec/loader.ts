@@ -7,8 +7,8 @@ export type Backend = 'as' | 'c';
 
 // The smallest module that uses a v128 instruction: (func (result v128) v128.const 0).
 const simdProbe = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11,
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 11,
 ]);
 
 if (typeof WebAssembly !== 'object') {
@@ -38,8 +38,7 @@ export function codecModule(backend: Backend = 'as', simd: boolean = simdSupport
   const key = `${backend}-${simd ? 'simd' : 'scalar'}`;
   let module = compiled.get(key);
   if (module) return module;
-  const source =
-    backend === 'as' ? (simd ? wasm.asSimd : wasm.asScalar) : simd ? wasm.cSimd : wasm.cScalar;
+  const source = backend === 'as' ? (simd ? wasm.asSimd : wasm.asScalar) : simd ? wasm.cSimd : wasm.cScalar;
   if (!source) throw new Error(`wasm-ws: the ${key} codec was not built (run npm run build:wasm)`);
   if (simd && !simdSupported) throw new Error('wasm-ws: this runtime does not support WebAssembly SIMD');
   module = new WebAssembly.Module(decodeBase64(source) as BufferSource);

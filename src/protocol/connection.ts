@@ -5,7 +5,14 @@ import { Codec } from '../codec/codec.ts';
 import { Event, Role } from '../codec/abi.ts';
 import type { Transport, TransportFactory, TransportSink } from '../transport.ts';
 import { WebSocketError } from './errors.ts';
-import { acceptFor, buildRequest, createKey, parseResponseHead, protocolsProblem, verifyResponse } from './handshake.ts';
+import {
+  acceptFor,
+  buildRequest,
+  createKey,
+  parseResponseHead,
+  protocolsProblem,
+  verifyResponse,
+} from './handshake.ts';
 import { nextMaskKey } from './mask-keys.ts';
 import { defaults, validateOptions, type ClientOptions } from './options.ts';
 import { parseEndpoint, type Endpoint } from './url.ts';
@@ -52,7 +59,10 @@ const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const encoder = new TextEncoder();
 
 function isSendableCloseCode(code: number): boolean {
-  return Number.isInteger(code) && ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999));
+  return (
+    Number.isInteger(code) &&
+    ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999))
+  );
 }
 
 const enum ReadTarget {
@@ -117,7 +127,10 @@ export class Connection implements TransportSink {
   private failure: WebSocketError | null = null;
   private finished = false;
 
-  private readonly pings = new Map<number, { start: number; resolve: (ms: number) => void; reject: (e: Error) => void }>();
+  private readonly pings = new Map<
+    number,
+    { start: number; resolve: (ms: number) => void; reject: (e: Error) => void }
+  >();
   private pingId = 0;
 
   constructor(url: string | URL, listener: ConnectionListener, options: ClientOptions, factory: TransportFactory) {
@@ -147,7 +160,10 @@ export class Connection implements TransportSink {
   private start(factory: TransportFactory): void {
     this.timer = setTimeout(() => {
       this.failHandshake(
-        new WebSocketError('ERR_HANDSHAKE_TIMEOUT', `Opening handshake with ${this.where} timed out after ${this.handshakeTimeout} ms`),
+        new WebSocketError(
+          'ERR_HANDSHAKE_TIMEOUT',
+          `Opening handshake with ${this.where} timed out after ${this.handshakeTimeout} ms`,
+        ),
       );
     }, this.handshakeTimeout);
     void acceptFor(this.key).then((accept) => {
@@ -184,7 +200,11 @@ export class Connection implements TransportSink {
         this.failHandshake(
           error instanceof WebSocketError
             ? error
-            : new WebSocketError('ERR_CONNECT', `Could not connect to ${this.where}: ${(error as Error)?.message ?? error}`, { cause: error }),
+            : new WebSocketError(
+                'ERR_CONNECT',
+                `Could not connect to ${this.where}: ${(error as Error)?.message ?? error}`,
+                { cause: error },
+              ),
         );
       },
     );
@@ -419,7 +439,8 @@ export class Connection implements TransportSink {
 
   sendText(text: string): boolean {
     if (this.readyState !== OPEN) return false;
-    if (text.length * 3 < this.codec.txSpace()) return this.write(this.codec.frameText(FIN | TEXT, text, nextMaskKey()));
+    if (text.length * 3 < this.codec.txSpace())
+      return this.write(this.codec.frameText(FIN | TEXT, text, nextMaskKey()));
     return this.writeFrame(FIN | TEXT, encoder.encode(text));
   }
 
@@ -438,7 +459,8 @@ export class Connection implements TransportSink {
 
   /** Milliseconds from a ping to its pong. */
   measureRoundTrip(): Promise<number> {
-    if (this.readyState !== OPEN) return Promise.reject(new WebSocketError('ERR_CONNECTION_LOST', 'The connection is not open'));
+    if (this.readyState !== OPEN)
+      return Promise.reject(new WebSocketError('ERR_CONNECTION_LOST', 'The connection is not open'));
     const id = ++this.pingId;
     const payload = new Uint8Array(8);
     new DataView(payload.buffer).setFloat64(0, id);
@@ -458,7 +480,9 @@ export class Connection implements TransportSink {
     if (code !== undefined && !isSendableCloseCode(code)) throw new RangeError(`Invalid close code ${code}`);
     if (encoder.encode(reason).length > 123) throw new RangeError('A close reason is at most 123 bytes of UTF-8');
     if (this.readyState === CONNECTING) {
-      this.failHandshake(new WebSocketError('ERR_CLOSED_DURING_HANDSHAKE', 'The connection was closed before it was open'));
+      this.failHandshake(
+        new WebSocketError('ERR_CLOSED_DURING_HANDSHAKE', 'The connection was closed before it was open'),
+      );
       return;
     }
     if (this.readyState !== OPEN) return;
@@ -470,7 +494,9 @@ export class Connection implements TransportSink {
   /** Drops the connection at once, without a close handshake. */
   terminate(): void {
     if (this.readyState === CONNECTING) {
-      this.failHandshake(new WebSocketError('ERR_CLOSED_DURING_HANDSHAKE', 'The connection was terminated before it was open'));
+      this.failHandshake(
+        new WebSocketError('ERR_CLOSED_DURING_HANDSHAKE', 'The connection was terminated before it was open'),
+      );
       return;
     }
     this.transport?.destroy();
@@ -516,7 +542,10 @@ export class Connection implements TransportSink {
     if (buffered > this.maxBuffered) {
       if (this.failure === null) {
         // Reported once; no longer OPEN, so later sends return false instead of failing again.
-        const error = new WebSocketError('ERR_BUFFER_FULL', `More than ${this.maxBuffered} bytes are buffered for sending: the peer is not reading`);
+        const error = new WebSocketError(
+          'ERR_BUFFER_FULL',
+          `More than ${this.maxBuffered} bytes are buffered for sending: the peer is not reading`,
+        );
         this.failure = error;
         this.readyState = CLOSING;
         this.call(() => this.listener.onError?.(error));
@@ -594,7 +623,10 @@ export class Connection implements TransportSink {
       this.timer = undefined;
       // A close frame never answered is an error; a peer that answered but keeps the TCP connection open is not.
       if (this.failure === null && !this.finished && !this.closeReceived) {
-        const error = new WebSocketError('ERR_CLOSE_TIMEOUT', `${this.where} did not finish the close handshake within ${ms} ms`);
+        const error = new WebSocketError(
+          'ERR_CLOSE_TIMEOUT',
+          `${this.where} did not finish the close handshake within ${ms} ms`,
+        );
         this.failure = error;
         this.call(() => this.listener.onError?.(error));
       }
@@ -621,8 +653,15 @@ export class Connection implements TransportSink {
         error
           ? error instanceof WebSocketError
             ? error
-            : new WebSocketError('ERR_CONNECT', `Connection to ${this.where} failed during the handshake: ${error.message}`, { cause: error })
-          : new WebSocketError('ERR_CLOSED_DURING_HANDSHAKE', `${this.where} closed the connection during the opening handshake`),
+            : new WebSocketError(
+                'ERR_CONNECT',
+                `Connection to ${this.where} failed during the handshake: ${error.message}`,
+                { cause: error },
+              )
+          : new WebSocketError(
+              'ERR_CLOSED_DURING_HANDSHAKE',
+              `${this.where} closed the connection during the opening handshake`,
+            ),
       );
       return;
     }
@@ -633,7 +672,8 @@ export class Connection implements TransportSink {
     this.clearTimers();
     this.pendingPong = null;
     this.readyState = CLOSED;
-    for (const ping of this.pings.values()) ping.reject(new WebSocketError('ERR_CONNECTION_LOST', 'The connection closed before the pong'));
+    for (const ping of this.pings.values())
+      ping.reject(new WebSocketError('ERR_CONNECTION_LOST', 'The connection closed before the pong'));
     this.pings.clear();
     const clean = this.closeReceived && this.closeSent && this.failure === null;
     if (!this.closeReceived && this.failure === null) {

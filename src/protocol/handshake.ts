@@ -45,7 +45,8 @@ export function buildRequest(
   const problem = headersProblem(headers);
   if (problem) throw new TypeError(problem);
   const names = Object.keys(headers).map((name) => name.toLowerCase());
-  if (endpoint.authorization !== null && !names.includes('authorization')) lines.push(`Authorization: ${endpoint.authorization}`);
+  if (endpoint.authorization !== null && !names.includes('authorization'))
+    lines.push(`Authorization: ${endpoint.authorization}`);
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
   const text = lines.join('\r\n') + '\r\n\r\n';
   const bytes = new Uint8Array(text.length);
@@ -80,11 +81,13 @@ export function parseResponseHead(bytes: Uint8Array): ResponseHead | null {
   const text = new TextDecoder('latin1').decode(bytes.subarray(0, end - 4));
   const [statusLine, ...headerLines] = text.split('\r\n');
   const match = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(statusLine);
-  if (!match) throw new WebSocketError('ERR_HANDSHAKE', `Invalid HTTP status line: ${JSON.stringify(statusLine.slice(0, 100))}`);
+  if (!match)
+    throw new WebSocketError('ERR_HANDSHAKE', `Invalid HTTP status line: ${JSON.stringify(statusLine.slice(0, 100))}`);
   const headers = new Map<string, string>();
   for (const line of headerLines) {
     const colon = line.indexOf(':');
-    if (colon <= 0) throw new WebSocketError('ERR_HANDSHAKE', `Invalid HTTP header line: ${JSON.stringify(line.slice(0, 100))}`);
+    if (colon <= 0)
+      throw new WebSocketError('ERR_HANDSHAKE', `Invalid HTTP header line: ${JSON.stringify(line.slice(0, 100))}`);
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
     const previous = headers.get(name);
@@ -112,14 +115,23 @@ export function verifyResponse(
   }
   const h = head.headers;
   if (!hasToken(h.get('upgrade'), 'websocket')) {
-    throw new WebSocketError('ERR_HANDSHAKE', `Invalid Upgrade header: ${JSON.stringify(h.get('upgrade') ?? null)} (expected "websocket")`);
+    throw new WebSocketError(
+      'ERR_HANDSHAKE',
+      `Invalid Upgrade header: ${JSON.stringify(h.get('upgrade') ?? null)} (expected "websocket")`,
+    );
   }
   if (!hasToken(h.get('connection'), 'upgrade')) {
-    throw new WebSocketError('ERR_HANDSHAKE', `Invalid Connection header: ${JSON.stringify(h.get('connection') ?? null)} (expected "Upgrade")`);
+    throw new WebSocketError(
+      'ERR_HANDSHAKE',
+      `Invalid Connection header: ${JSON.stringify(h.get('connection') ?? null)} (expected "Upgrade")`,
+    );
   }
   const accept = h.get('sec-websocket-accept');
   if (accept !== expectedAccept) {
-    throw new WebSocketError('ERR_HANDSHAKE', `Invalid Sec-WebSocket-Accept: ${JSON.stringify(accept ?? null)} (expected ${JSON.stringify(expectedAccept)})`);
+    throw new WebSocketError(
+      'ERR_HANDSHAKE',
+      `Invalid Sec-WebSocket-Accept: ${JSON.stringify(accept ?? null)} (expected ${JSON.stringify(expectedAccept)})`,
+    );
   }
   const extensions = h.get('sec-websocket-extensions');
   if (extensions !== undefined && extensions !== '') {
@@ -130,7 +142,10 @@ export function verifyResponse(
     throw new WebSocketError('ERR_HANDSHAKE', `Server chose subprotocol "${protocol}", which was not offered`);
   }
   if (protocol === '' && protocols.length > 0) {
-    throw new WebSocketError('ERR_HANDSHAKE', `Server chose none of the offered subprotocols (${protocols.join(', ')})`);
+    throw new WebSocketError(
+      'ERR_HANDSHAKE',
+      `Server chose none of the offered subprotocols (${protocols.join(', ')})`,
+    );
   }
   return { protocol, extensions: '' };
 }

@@ -20,7 +20,8 @@ export function headersProblem(headers: Readonly<Record<string, unknown>>): stri
       return `the ${name} header belongs to the WebSocket handshake and cannot be set`;
     }
     if (typeof value !== 'string') return `the value of ${name} must be a string`;
-    if (!VALUE.test(value)) return `invalid value for header ${name} (control characters, or characters beyond Latin-1)`;
+    if (!VALUE.test(value))
+      return `invalid value for header ${name} (control characters, or characters beyond Latin-1)`;
   }
   return null;
 }

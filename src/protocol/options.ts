@@ -51,7 +51,8 @@ function checkNumber(name: string, value: unknown, min: number, max: number): vo
 }
 
 function checkType(name: string, value: unknown, type: string): void {
-  if (value !== undefined && typeof value !== type) throw new TypeError(`The ${name} option must be a ${type}, got ${typeof value}`);
+  if (value !== undefined && typeof value !== type)
+    throw new TypeError(`The ${name} option must be a ${type}, got ${typeof value}`);
 }
 
 /** Throws a TypeError or RangeError naming the first option that is not valid. */
@@ -72,7 +73,8 @@ export function validateOptions(options: ClientOptions): void {
     throw new TypeError(`The backend option must be 'as' or 'c', got ${JSON.stringify(backend)}`);
   }
   if (headers !== undefined) {
-    if (headers === null || typeof headers !== 'object') throw new TypeError('The headers option must be an object of names to values');
+    if (headers === null || typeof headers !== 'object')
+      throw new TypeError('The headers option must be an object of names to values');
     const problem = headersProblem(headers);
     if (problem) throw new TypeError(`The headers option: ${problem}`);
   }

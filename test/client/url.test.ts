@@ -7,8 +7,14 @@ import { WebSocketError } from '../../src/protocol/errors.ts';
 
 test('default ports, path and query', () => {
   assert.deepEqual(parseEndpoint('ws://example.com'), {
-    url: 'ws://example.com/', display: 'ws://example.com/', authorization: null,
-    secure: false, host: 'example.com', port: 80, resource: '/', hostHeader: 'example.com',
+    url: 'ws://example.com/',
+    display: 'ws://example.com/',
+    authorization: null,
+    secure: false,
+    host: 'example.com',
+    port: 80,
+    resource: '/',
+    hostHeader: 'example.com',
   });
   const e = parseEndpoint('wss://example.com/chat/room?x=1&y=%20');
   assert.equal(e.secure, true);
@@ -38,7 +44,11 @@ test('what is refused, each with ERR_INVALID_URL and a message naming the proble
     ['ftp://example.com/', 'scheme'],
     ['ws://example.com/#frag', 'fragment'],
   ] as const) {
-    assert.throws(() => parseEndpoint(url), (e: unknown) => e instanceof WebSocketError && e.code === 'ERR_INVALID_URL' && e.message.includes(words), url);
+    assert.throws(
+      () => parseEndpoint(url),
+      (e: unknown) => e instanceof WebSocketError && e.code === 'ERR_INVALID_URL' && e.message.includes(words),
+      url,
+    );
   }
 });
 
@@ -47,6 +57,12 @@ test('userinfo: kept in url, left out of display, sent as Basic credentials (per
   assert.equal(e.url, 'ws://us%20er:p%C3%A4ss@example.com/x');
   assert.equal(e.display, 'ws://example.com/x');
   assert.equal(e.authorization, `Basic ${Buffer.from('us er:päss').toString('base64')}`);
-  assert.equal(parseEndpoint('ws://user@example.com/').authorization, `Basic ${Buffer.from('user:').toString('base64')}`);
-  assert.throws(() => parseEndpoint('ftp://user:secret@example.com/'), (e: Error) => !e.message.includes('secret'));
+  assert.equal(
+    parseEndpoint('ws://user@example.com/').authorization,
+    `Basic ${Buffer.from('user:').toString('base64')}`,
+  );
+  assert.throws(
+    () => parseEndpoint('ftp://user:secret@example.com/'),
+    (e: Error) => !e.message.includes('secret'),
+  );
 });

@@ -45,7 +45,8 @@ type Rng = ReturnType<typeof rng>;
 
 // ---- the modules: imports, exports and signatures read from the bytes ----
 
-const moduleBytes = (b64: string | null): Uint8Array | null => (b64 === null ? null : new Uint8Array(Buffer.from(b64, 'base64')));
+const moduleBytes = (b64: string | null): Uint8Array | null =>
+  b64 === null ? null : new Uint8Array(Buffer.from(b64, 'base64'));
 
 /** Imports and `export name -> signature` ("(i32,i32)->i32", "memory") of a module. */
 function signatures(bytes: Uint8Array): { imports: number; exports: Map<string, string> } {
@@ -61,7 +62,8 @@ function signatures(bytes: Uint8Array): { imports: number; exports: Map<string, 
     } while (b & 0x80);
     return v >>> 0;
   };
-  const valType = (t: number) => ({ 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128' })[t] ?? `0x${t.toString(16)}`;
+  const valType = (t: number) =>
+    ({ 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128' })[t] ?? `0x${t.toString(16)}`;
   const types: string[] = [];
   const funcs: number[] = [];
   const raw: [string, number, number][] = [];
@@ -103,8 +105,14 @@ describe('codec backends', () => {
       t.diagnostic('emcc not installed: only the AssemblyScript backend is expected');
       return;
     }
-    assert.ok(generated.cSimd, 'emcc is installed but build/out/codec-c-simd.wasm was not embedded (npm run build:wasm)');
-    assert.ok(generated.cScalar, 'emcc is installed but build/out/codec-c-scalar.wasm was not embedded (npm run build:wasm)');
+    assert.ok(
+      generated.cSimd,
+      'emcc is installed but build/out/codec-c-simd.wasm was not embedded (npm run build:wasm)',
+    );
+    assert.ok(
+      generated.cScalar,
+      'emcc is installed but build/out/codec-c-scalar.wasm was not embedded (npm run build:wasm)',
+    );
     assert.deepEqual(availableBackends(), ['as', 'c']);
     for (const simd of flavours) {
       const codec = new Codec({ backend: 'c', simd });
@@ -117,7 +125,9 @@ describe('codec backends', () => {
     ['simd', generated.asSimd, generated.cSimd],
     ['scalar', generated.asScalar, generated.cScalar],
   ] as const) {
-    test(`${name}: both backends import nothing and export the same functions, same signatures`, { skip: skipC }, () => {
+    test(`${name}: both backends import nothing and export the same functions, same signatures`, {
+      skip: skipC,
+    }, () => {
       const a = signatures(moduleBytes(as)!);
       const b = signatures(moduleBytes(c)!);
       assert.equal(a.imports, 0, 'AssemblyScript imports');
@@ -126,7 +136,9 @@ describe('codec backends', () => {
       // And what the loader sees.
       if (name === 'scalar' || simdSupported) {
         const names = (backend: 'as' | 'c') =>
-          WebAssembly.Module.exports(codecModule(backend, name === 'simd')).map((e) => `${e.kind} ${e.name}`).sort();
+          WebAssembly.Module.exports(codecModule(backend, name === 'simd'))
+            .map((e) => `${e.kind} ${e.name}`)
+            .sort();
         assert.deepEqual(names('c'), names('as'));
       }
     });
@@ -145,7 +157,15 @@ function text(r: Rng, n: number): Uint8Array {
   const bytes = new TextEncoder().encode(s);
   if (r.chance(0.15) && bytes.length > 0) {
     // Break it: a stray continuation byte, an overlong form, a surrogate, > U+10FFFF, a truncation.
-    const bad = r.pick([[0x80], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82], [0xff], [0xf0]]);
+    const bad = r.pick([
+      [0x80],
+      [0xc0, 0xaf],
+      [0xed, 0xa0, 0x80],
+      [0xf4, 0x90, 0x80, 0x80],
+      [0xe2, 0x82],
+      [0xff],
+      [0xf0],
+    ]);
     const at = r.int(bytes.length);
     const out = new Uint8Array(bytes.length + bad.length);
     out.set(bytes.subarray(0, at));
@@ -191,9 +211,11 @@ function randomStream(r: Rng, role: Role, allowedRsv: number): Uint8Array {
     let fin = true;
     const kind = r.int(100);
     if (kind < 15) opcode = r.pick([8, 9, 10]);
-    else if (kind < 17) opcode = r.pick([3, 4, 5, 6, 7, 11, 12, 13, 14, 15]); // reserved
+    else if (kind < 17)
+      opcode = r.pick([3, 4, 5, 6, 7, 11, 12, 13, 14, 15]); // reserved
     else if (inMessage && r.chance(0.9)) opcode = 0;
-    else if (!inMessage && r.chance(0.03)) opcode = 0; // continuation with no message
+    else if (!inMessage && r.chance(0.03))
+      opcode = 0; // continuation with no message
     else opcode = r.pick([1, 2]);
     if (opcode < 8) {
       fin = r.chance(0.6);
@@ -233,7 +255,15 @@ function randomChunks(r: Rng, data: Uint8Array): Uint8Array[] {
   const style = data.length > 20000 ? 2 + r.int(2) : data.length > 2000 ? 1 + r.int(3) : r.int(4);
   for (let i = 0; i < data.length; ) {
     const n =
-      style === 0 ? 1 : style === 1 ? 1 + r.int(16) : style === 2 ? 1 + r.int(4096) : r.chance(0.5) ? 1 + r.int(8) : 1 + r.int(100000);
+      style === 0
+        ? 1
+        : style === 1
+          ? 1 + r.int(16)
+          : style === 2
+            ? 1 + r.int(4096)
+            : r.chance(0.5)
+              ? 1 + r.int(8)
+              : 1 + r.int(100000);
     out.push(data.subarray(i, i + n));
     i += n;
   }
@@ -261,7 +291,12 @@ function pair(simd: boolean, role: Role, maxMessage: number, allowedRsv: number)
   const as = new Codec({ backend: 'as', simd, role, maxMessage, allowedRsv });
   const c = new Codec({ backend: 'c', simd, role, maxMessage, allowedRsv });
   // Codec keeps the record address to itself; init returns it again (and resets the parser).
-  return { as, c, asRecord: as.wasm.init(role, maxMessage, allowedRsv), cRecord: c.wasm.init(role, maxMessage, allowedRsv) };
+  return {
+    as,
+    c,
+    asRecord: as.wasm.init(role, maxMessage, allowedRsv),
+    cRecord: c.wasm.init(role, maxMessage, allowedRsv),
+  };
 }
 
 function sameRecord(p: Pair, where: string): void {
@@ -323,11 +358,11 @@ function lockStep(p: Pair, chunks: Uint8Array[], label: string): number {
         sameRecord(p, `${where}, after the error`);
         return events;
       }
-      if (!sameBytes(p.c.payload(), p.as.payload())) assert.deepEqual(p.c.payload(), p.as.payload(), `payload differs ${where}`);
+      if (!sameBytes(p.c.payload(), p.as.payload()))
+        assert.deepEqual(p.c.payload(), p.as.payload(), `payload differs ${where}`);
       if (ea === Event.Data && !sameBytes(p.c.message(), p.as.message())) {
         assert.deepEqual(p.c.message(), p.as.message(), `message differs ${where}`);
-      }
-      else assert.equal(p.c.closeCode, p.as.closeCode);
+      } else assert.equal(p.c.closeCode, p.as.closeCode);
     }
   }
   return events;
@@ -401,8 +436,8 @@ for (const simd of flavours) {
             `frame ${i} bytes`,
           );
           const op = r.int(4);
-          if (op === 0) (p.as.wasm.tx_pin(), p.c.wasm.tx_pin());
-          else if (op === 1) (p.as.wasm.tx_release(), p.c.wasm.tx_release());
+          if (op === 0) p.as.wasm.tx_pin(), p.c.wasm.tx_pin();
+          else if (op === 1) p.as.wasm.tx_release(), p.c.wasm.tx_release();
         }
       }
     });

@@ -3,7 +3,22 @@
 // and one byte at a time: the same events every time, and the ones the reference model expects.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Event, concat, everyByte, incomingKey, makeCodec, parse, pattern, roles, splitAt, stream, utf8, variants, type Ev, type FrameSpec } from './helpers.ts';
+import {
+  Event,
+  concat,
+  everyByte,
+  incomingKey,
+  makeCodec,
+  parse,
+  pattern,
+  roles,
+  splitAt,
+  stream,
+  utf8,
+  variants,
+  type Ev,
+  type FrameSpec,
+} from './helpers.ts';
 import { modelParse } from './model.ts';
 
 function frames(key: (i: number) => Uint8Array | null, big: boolean): FrameSpec[] {
@@ -28,7 +43,13 @@ function expectedEvents(big: boolean): Ev[] {
   const b1 = pattern(big ? 300 : 3, 1);
   const b2 = pattern(big ? 70000 : 1, 3);
   const data = (opcode: number, fin: boolean, payload: Uint8Array, msgOpcode: number, message: Uint8Array): Ev => ({
-    type: 'data', opcode, fin, rsv: 0, payload, msgOpcode, message,
+    type: 'data',
+    opcode,
+    fin,
+    rsv: 0,
+    payload,
+    msgOpcode,
+    message,
   });
   return [
     data(1, false, t1.subarray(0, 2), 1, t1.subarray(0, 2)),
@@ -53,7 +74,10 @@ for (const v of variants) {
       const codec = makeCodec(v, { role });
 
       test('whole stream: the expected events, and the model agrees', () => {
-        for (const [s, big] of [[small, false], [large, true]] as const) {
+        for (const [s, big] of [
+          [small, false],
+          [large, true],
+        ] as const) {
           codec.reset();
           const evs = parse(codec, [s]);
           assert.deepEqual(evs, expectedEvents(big));
@@ -92,7 +116,10 @@ for (const v of variants) {
       });
 
       test('data views stay valid until the next rxReserve (ABI.md), over a whole chunk of events', () => {
-        for (const [s, big] of [[small, false], [large, true]] as const) {
+        for (const [s, big] of [
+          [small, false],
+          [large, true],
+        ] as const) {
           codec.reset();
           codec.push(s);
           const held: { payload: Uint8Array; message: Uint8Array }[] = [];
@@ -114,13 +141,22 @@ for (const v of variants) {
       });
 
       test('one byte at a time, and empty chunks in between', () => {
-        for (const [s, big] of [[small, false], [large, true]] as const) {
+        for (const [s, big] of [
+          [small, false],
+          [large, true],
+        ] as const) {
           codec.reset();
           assert.deepEqual(parse(codec, everyByte(s)), expectedEvents(big));
         }
         codec.reset();
         const empty = new Uint8Array(0);
-        assert.deepEqual(parse(codec, everyByte(small).flatMap((b) => [empty, b, empty])), expectedEvents(false));
+        assert.deepEqual(
+          parse(
+            codec,
+            everyByte(small).flatMap((b) => [empty, b, empty]),
+          ),
+          expectedEvents(false),
+        );
       });
     });
   }

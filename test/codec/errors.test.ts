@@ -4,7 +4,23 @@
 // next() returns Error again.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Event, Role, concat, everyByte, feed, frame, incomingKey, makeCodec, parse, pattern, roles, utf8, variants, type CodecSetup, type FrameSpec } from './helpers.ts';
+import {
+  Event,
+  Role,
+  concat,
+  everyByte,
+  feed,
+  frame,
+  incomingKey,
+  makeCodec,
+  parse,
+  pattern,
+  roles,
+  utf8,
+  variants,
+  type CodecSetup,
+  type FrameSpec,
+} from './helpers.ts';
 import { KIND, closeCodeOfKind, modelParse, type KindName } from './model.ts';
 
 interface Case {
@@ -28,35 +44,130 @@ function cases(role: Role): Case[] {
   const out: Case[] = [];
   const text = (fin = true) => ({ opcode: 1, fin, payload: utf8('a'), key });
   for (const rsv of [0x40, 0x20, 0x10]) {
-    out.push({ name: `RSV bit ${rsv.toString(16)} on a data frame`, bad: { opcode: 2, rsv, payload: utf8('x'), key }, kind: 'RSV_SET', at: 0 });
+    out.push({
+      name: `RSV bit ${rsv.toString(16)} on a data frame`,
+      bad: { opcode: 2, rsv, payload: utf8('x'), key },
+      kind: 'RSV_SET',
+      at: 0,
+    });
     out.push({ name: `RSV bit ${rsv.toString(16)} on a ping`, bad: { opcode: 9, rsv, key }, kind: 'RSV_SET', at: 0 });
   }
-  out.push({ name: 'RSV2 with only RSV1 negotiated', setup: { allowedRsv: 0x40 }, bad: { opcode: 2, rsv: 0x60, key }, kind: 'RSV_SET', at: 0 });
+  out.push({
+    name: 'RSV2 with only RSV1 negotiated',
+    setup: { allowedRsv: 0x40 },
+    bad: { opcode: 2, rsv: 0x60, key },
+    kind: 'RSV_SET',
+    at: 0,
+  });
   for (const op of [3, 4, 5, 6, 7, 11, 12, 13, 14, 15]) {
-    out.push({ name: `reserved opcode ${op}`, bad: { opcode: op, payload: utf8('x'), key }, kind: 'RESERVED_OPCODE', at: 0 });
+    out.push({
+      name: `reserved opcode ${op}`,
+      bad: { opcode: op, payload: utf8('x'), key },
+      kind: 'RESERVED_OPCODE',
+      at: 0,
+    });
   }
   for (const op of [8, 9, 10]) {
-    out.push({ name: `control opcode ${op} with FIN clear`, bad: { opcode: op, fin: false, key }, kind: 'CONTROL_FRAGMENTED', at: 0 });
-    out.push({ name: `control opcode ${op} with 126 bytes`, bad: { opcode: op, payload: pattern(126), key }, kind: 'CONTROL_TOO_LONG', at: 1 });
-    out.push({ name: `control opcode ${op} with a 64-bit length`, bad: { opcode: op, payload: pattern(3), lenForm: 64, key }, kind: 'CONTROL_TOO_LONG', at: 1 });
+    out.push({
+      name: `control opcode ${op} with FIN clear`,
+      bad: { opcode: op, fin: false, key },
+      kind: 'CONTROL_FRAGMENTED',
+      at: 0,
+    });
+    out.push({
+      name: `control opcode ${op} with 126 bytes`,
+      bad: { opcode: op, payload: pattern(126), key },
+      kind: 'CONTROL_TOO_LONG',
+      at: 1,
+    });
+    out.push({
+      name: `control opcode ${op} with a 64-bit length`,
+      bad: { opcode: op, payload: pattern(3), lenForm: 64, key },
+      kind: 'CONTROL_TOO_LONG',
+      at: 1,
+    });
   }
-  out.push({ name: 'continuation with no message', bad: { opcode: 0, payload: utf8('x'), key }, kind: 'UNEXPECTED_CONTINUATION', at: 0 });
-  out.push({ name: 'continuation after a finished message', prefix: [text(false), { opcode: 0, key }], bad: { opcode: 0, key }, kind: 'UNEXPECTED_CONTINUATION', at: 0 });
-  out.push({ name: 'text inside a fragmented message', prefix: [text(false)], bad: text(), kind: 'EXPECTED_CONTINUATION', at: 0 });
-  out.push({ name: 'binary inside a fragmented message, after a ping', prefix: [{ opcode: 2, fin: false, key }, { opcode: 9, key }], bad: { opcode: 2, key }, kind: 'EXPECTED_CONTINUATION', at: 0 });
+  out.push({
+    name: 'continuation with no message',
+    bad: { opcode: 0, payload: utf8('x'), key },
+    kind: 'UNEXPECTED_CONTINUATION',
+    at: 0,
+  });
+  out.push({
+    name: 'continuation after a finished message',
+    prefix: [text(false), { opcode: 0, key }],
+    bad: { opcode: 0, key },
+    kind: 'UNEXPECTED_CONTINUATION',
+    at: 0,
+  });
+  out.push({
+    name: 'text inside a fragmented message',
+    prefix: [text(false)],
+    bad: text(),
+    kind: 'EXPECTED_CONTINUATION',
+    at: 0,
+  });
+  out.push({
+    name: 'binary inside a fragmented message, after a ping',
+    prefix: [
+      { opcode: 2, fin: false, key },
+      { opcode: 9, key },
+    ],
+    bad: { opcode: 2, key },
+    kind: 'EXPECTED_CONTINUATION',
+    at: 0,
+  });
   for (const len of [1n << 63n, (1n << 64n) - 1n]) {
-    out.push({ name: `64-bit length ${len.toString(16)} (top bit set)`, bad: { opcode: 2, declaredLength: len, key }, kind: 'LENGTH_MSB_SET', at: 2, needs: 10 });
+    out.push({
+      name: `64-bit length ${len.toString(16)} (top bit set)`,
+      bad: { opcode: 2, declaredLength: len, key },
+      kind: 'LENGTH_MSB_SET',
+      at: 2,
+      needs: 10,
+    });
   }
   if (role === Role.Client) {
-    out.push({ name: 'a masked frame to a client', bad: { opcode: 1, payload: utf8('x'), key: pattern(4) }, kind: 'MASK_UNEXPECTED', at: 1 });
-    out.push({ name: 'a masked ping to a client', prefix: [text()], bad: { opcode: 9, key: pattern(4) }, kind: 'MASK_UNEXPECTED', at: 1 });
+    out.push({
+      name: 'a masked frame to a client',
+      bad: { opcode: 1, payload: utf8('x'), key: pattern(4) },
+      kind: 'MASK_UNEXPECTED',
+      at: 1,
+    });
+    out.push({
+      name: 'a masked ping to a client',
+      prefix: [text()],
+      bad: { opcode: 9, key: pattern(4) },
+      kind: 'MASK_UNEXPECTED',
+      at: 1,
+    });
   } else {
-    out.push({ name: 'an unmasked frame to a server', bad: { opcode: 1, payload: utf8('x') }, kind: 'MASK_REQUIRED', at: 1 });
-    out.push({ name: 'an unmasked close to a server', prefix: [text()], bad: { opcode: 8 }, kind: 'MASK_REQUIRED', at: 1 });
+    out.push({
+      name: 'an unmasked frame to a server',
+      bad: { opcode: 1, payload: utf8('x') },
+      kind: 'MASK_REQUIRED',
+      at: 1,
+    });
+    out.push({
+      name: 'an unmasked close to a server',
+      prefix: [text()],
+      bad: { opcode: 8 },
+      kind: 'MASK_REQUIRED',
+      at: 1,
+    });
   }
-  out.push({ name: 'a close payload of 1 byte', bad: { opcode: 8, payload: Uint8Array.of(3), key }, kind: 'CLOSE_PAYLOAD_ONE_BYTE', at: 2 + k });
+  out.push({
+    name: 'a close payload of 1 byte',
+    bad: { opcode: 8, payload: Uint8Array.of(3), key },
+    kind: 'CLOSE_PAYLOAD_ONE_BYTE',
+    at: 2 + k,
+  });
   for (const code of [0, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000, 65535]) {
-    out.push({ name: `close code ${code}`, bad: { opcode: 8, payload: Uint8Array.of(code >> 8, code & 0xff), key }, kind: 'CLOSE_CODE_INVALID', at: 3 + k });
+    out.push({
+      name: `close code ${code}`,
+      bad: { opcode: 8, payload: Uint8Array.of(code >> 8, code & 0xff), key },
+      kind: 'CLOSE_CODE_INVALID',
+      at: 3 + k,
+    });
   }
   out.push({
     name: 'close code 1004 with a reason: reported once the whole frame is in',
@@ -71,9 +182,17 @@ function cases(role: Role): Case[] {
     ['a surrogate', [0xed, 0xa0, 0x80]],
     ['a code point above U+10FFFF', [0xf4, 0x90, 0x80, 0x80]],
   ] as const) {
-    const bad = reason.findIndex((b, i) => (i === 0 ? b >= 0x80 && b !== 0xed && b !== 0xf4 : b >= 0x90 || b === 0xc0 || (reason[0] === 0xed && b >= 0xa0)));
+    const bad = reason.findIndex((b, i) =>
+      i === 0 ? b >= 0x80 && b !== 0xed && b !== 0xf4 : b >= 0x90 || b === 0xc0 || (reason[0] === 0xed && b >= 0xa0),
+    );
     const payload = concat([Uint8Array.of(0x03, 0xe8), Uint8Array.from(reason)]);
-    out.push({ name: `a close reason with ${label}`, bad: { opcode: 8, payload, key }, kind: 'INVALID_UTF8_CLOSE_REASON', at: 4 + k + bad, needs: 2 + k + payload.length });
+    out.push({
+      name: `a close reason with ${label}`,
+      bad: { opcode: 8, payload, key },
+      kind: 'INVALID_UTF8_CLOSE_REASON',
+      at: 4 + k + bad,
+      needs: 2 + k + payload.length,
+    });
   }
   out.push({
     name: 'a close reason ending inside a sequence',
@@ -82,10 +201,18 @@ function cases(role: Role): Case[] {
     at: 8 + k, // one past the reason: the end of the frame
     needs: 8 + k,
   });
-  out.push({ name: 'invalid UTF-8 in a text frame', bad: { opcode: 1, payload: Uint8Array.of(0x41, 0xff, 0x41), key }, kind: 'INVALID_UTF8', at: 3 + k });
+  out.push({
+    name: 'invalid UTF-8 in a text frame',
+    bad: { opcode: 1, payload: Uint8Array.of(0x41, 0xff, 0x41), key },
+    kind: 'INVALID_UTF8',
+    at: 3 + k,
+  });
   out.push({
     name: 'invalid UTF-8 in a continuation, after a ping',
-    prefix: [{ opcode: 1, fin: false, payload: Uint8Array.of(0xe2), key }, { opcode: 9, payload: Uint8Array.of(0xe2), key }],
+    prefix: [
+      { opcode: 1, fin: false, payload: Uint8Array.of(0xe2), key },
+      { opcode: 9, payload: Uint8Array.of(0xe2), key },
+    ],
     bad: { opcode: 0, payload: Uint8Array.of(0x82, 0x41), key },
     kind: 'INVALID_UTF8',
     at: 3 + k,
@@ -108,15 +235,47 @@ function cases(role: Role): Case[] {
   });
   // 1009: a single frame, each length form, and a fragmented message.
   const small = { maxMessage: 100 };
-  out.push({ name: 'a 101-byte frame over maxMessage 100', setup: small, bad: { opcode: 2, payload: pattern(101), key }, kind: 'MESSAGE_TOO_BIG', at: 1 });
-  out.push({ name: 'a 16-bit length over maxMessage 100', setup: small, bad: { opcode: 1, payload: pattern(200), key }, kind: 'MESSAGE_TOO_BIG', at: 3 });
-  out.push({ name: 'a 64-bit length over maxMessage 100', setup: small, bad: { opcode: 2, declaredLength: 70000n, key }, kind: 'MESSAGE_TOO_BIG', at: 9 });
-  out.push({ name: 'a 2^40-byte frame over the default maximum', bad: { opcode: 2, declaredLength: 1n << 40n, key }, kind: 'MESSAGE_TOO_BIG', at: 9 });
-  out.push({ name: 'a 64 MiB + 1 frame over the default maximum', bad: { opcode: 2, declaredLength: (64n << 20n) + 1n, key }, kind: 'MESSAGE_TOO_BIG', at: 9 });
+  out.push({
+    name: 'a 101-byte frame over maxMessage 100',
+    setup: small,
+    bad: { opcode: 2, payload: pattern(101), key },
+    kind: 'MESSAGE_TOO_BIG',
+    at: 1,
+  });
+  out.push({
+    name: 'a 16-bit length over maxMessage 100',
+    setup: small,
+    bad: { opcode: 1, payload: pattern(200), key },
+    kind: 'MESSAGE_TOO_BIG',
+    at: 3,
+  });
+  out.push({
+    name: 'a 64-bit length over maxMessage 100',
+    setup: small,
+    bad: { opcode: 2, declaredLength: 70000n, key },
+    kind: 'MESSAGE_TOO_BIG',
+    at: 9,
+  });
+  out.push({
+    name: 'a 2^40-byte frame over the default maximum',
+    bad: { opcode: 2, declaredLength: 1n << 40n, key },
+    kind: 'MESSAGE_TOO_BIG',
+    at: 9,
+  });
+  out.push({
+    name: 'a 64 MiB + 1 frame over the default maximum',
+    bad: { opcode: 2, declaredLength: (64n << 20n) + 1n, key },
+    kind: 'MESSAGE_TOO_BIG',
+    at: 9,
+  });
   out.push({
     name: 'a fragmented message growing over maxMessage 100',
     setup: small,
-    prefix: [{ opcode: 2, fin: false, payload: pattern(60), key }, { opcode: 10, key }, { opcode: 0, fin: false, payload: pattern(40), key }],
+    prefix: [
+      { opcode: 2, fin: false, payload: pattern(60), key },
+      { opcode: 10, key },
+      { opcode: 0, fin: false, payload: pattern(40), key },
+    ],
     bad: { opcode: 0, payload: pattern(1), key },
     kind: 'MESSAGE_TOO_BIG',
     at: 1,
@@ -166,7 +325,10 @@ for (const v of variants) {
           assertStaysFailed(codec, expected.code, c.kind, offset);
           assert.equal(KIND[c.kind] > 0, true);
           // The reference model says the same.
-          assert.deepEqual(modelParse(s, { role, maxMessage: codec.maxMessage, allowedRsv: setup.allowedRsv }).events.at(-1), expected);
+          assert.deepEqual(
+            modelParse(s, { role, maxMessage: codec.maxMessage, allowedRsv: setup.allowedRsv }).events.at(-1),
+            expected,
+          );
         });
       }
 
@@ -174,7 +336,13 @@ for (const v of variants) {
         const key = incomingKey(role);
         const codec = makeCodec(v, { role });
         const codes = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999];
-        const frames = codes.map((code) => frame({ opcode: 8, payload: concat([Uint8Array.of(code >> 8, code & 0xff), utf8('é\u{fffd}\u{10ffff}')]), key }));
+        const frames = codes.map((code) =>
+          frame({
+            opcode: 8,
+            payload: concat([Uint8Array.of(code >> 8, code & 0xff), utf8('é\u{fffd}\u{10ffff}')]),
+            key,
+          }),
+        );
         for (let i = 0; i < codes.length; i++) {
           codec.reset();
           const evs = parse(codec, [frames[i]]);
@@ -182,7 +350,9 @@ for (const v of variants) {
           assert.equal(evs[0].type === 'close' && evs[0].code, codes[i]);
         }
         codec.reset();
-        assert.deepEqual(parse(codec, [frame({ opcode: 8, key })]), [{ type: 'close', code: 1005, payload: new Uint8Array(0) }]);
+        assert.deepEqual(parse(codec, [frame({ opcode: 8, key })]), [
+          { type: 'close', code: 1005, payload: new Uint8Array(0) },
+        ]);
       });
 
       test('negotiated RSV bits pass and are reported', () => {
@@ -196,7 +366,11 @@ for (const v of variants) {
       test('maxMessage: a fragmented message of exactly maxMessage bytes passes', () => {
         const key = incomingKey(role);
         const codec = makeCodec(v, { role, maxMessage: 100 });
-        const s = concat([frame({ opcode: 1, fin: false, payload: utf8('a'.repeat(60)), key }), frame({ opcode: 9, payload: pattern(125), key }), frame({ opcode: 0, payload: utf8('b'.repeat(40)), key })]);
+        const s = concat([
+          frame({ opcode: 1, fin: false, payload: utf8('a'.repeat(60)), key }),
+          frame({ opcode: 9, payload: pattern(125), key }),
+          frame({ opcode: 0, payload: utf8('b'.repeat(40)), key }),
+        ]);
         const evs = parse(codec, [s]);
         assert.equal(evs.length, 3);
         assert.equal(evs[2].type === 'data' && evs[2].message.length, 100);

@@ -36,7 +36,9 @@ export class Rng {
   }
 }
 
-const TEXTS = ['', 'a', 'hello', 'κόσμε', '€𝄞', '\u{10ffff}\u{fffd}', 'x'.repeat(130)].map((t) => new TextEncoder().encode(t));
+const TEXTS = ['', 'a', 'hello', 'κόσμε', '€𝄞', '\u{10ffff}\u{fffd}', 'x'.repeat(130)].map((t) =>
+  new TextEncoder().encode(t),
+);
 
 /** A valid stream for `role`: messages (some fragmented, control frames between fragments), maybe a close. */
 export function validStream(rng: Rng, role: Role, maxMessage: number): Uint8Array {
@@ -45,17 +47,30 @@ export function validStream(rng: Rng, role: Role, maxMessage: number): Uint8Arra
   const nMsgs = rng.int(4);
   for (let m = 0; m < nMsgs; m++) {
     const text = rng.chance(0.5);
-    const data = text ? rng.pick(TEXTS) : rng.bytes(rng.chance(0.1) ? rng.int(Math.min(maxMessage, 70000) + 1) : rng.int(Math.min(maxMessage, 200) + 1));
+    const data = text
+      ? rng.pick(TEXTS)
+      : rng.bytes(rng.chance(0.1) ? rng.int(Math.min(maxMessage, 70000) + 1) : rng.int(Math.min(maxMessage, 200) + 1));
     const nFrag = 1 + rng.int(3);
     let o = 0;
     for (let f = 0; f < nFrag; f++) {
       const end = f === nFrag - 1 ? data.length : o + rng.int(data.length - o + 1);
-      frames.push({ opcode: f === 0 ? (text ? 1 : 2) : 0, fin: f === nFrag - 1, payload: data.subarray(o, end), key: key() });
+      frames.push({
+        opcode: f === 0 ? (text ? 1 : 2) : 0,
+        fin: f === nFrag - 1,
+        payload: data.subarray(o, end),
+        key: key(),
+      });
       o = end;
-      if (f < nFrag - 1 && rng.chance(0.3)) frames.push({ opcode: rng.pick([9, 10]), payload: rng.bytes(rng.int(20)), key: key() });
+      if (f < nFrag - 1 && rng.chance(0.3))
+        frames.push({ opcode: rng.pick([9, 10]), payload: rng.bytes(rng.int(20)), key: key() });
     }
   }
-  if (rng.chance(0.3)) frames.push({ opcode: 8, payload: rng.chance(0.5) ? Uint8Array.of(0x03, 0xe8, 0x61) : new Uint8Array(0), key: key() });
+  if (rng.chance(0.3))
+    frames.push({
+      opcode: 8,
+      payload: rng.chance(0.5) ? Uint8Array.of(0x03, 0xe8, 0x61) : new Uint8Array(0),
+      key: key(),
+    });
   return concat(frames.map(frame));
 }
 
@@ -163,7 +178,14 @@ export function runFuzz(opts: FuzzOptions): FuzzStats {
     const s = kind < 2 ? rng.bytes(rng.int(64)) : kind < 3 ? base : mutate(rng, base);
     const chunks = randomChunks(rng, s, MAX_CHUNK);
     const fail = (msg: string): never => {
-      throw new FuzzFailure(msg, { seed: opts.seed, index: i, variant: variant.name, role, maxMessage, stream: Buffer.from(s).toString('hex') });
+      throw new FuzzFailure(msg, {
+        seed: opts.seed,
+        index: i,
+        variant: variant.name,
+        role,
+        maxMessage,
+        stream: Buffer.from(s).toString('hex'),
+      });
     };
 
     const events: Ev[] = [];
@@ -188,7 +210,8 @@ export function runFuzz(opts: FuzzOptions): FuzzStats {
       }
       if (failed) {
         // Exactly one error: it stays, and nothing else comes.
-        for (let k = 0; k < 2; k++) if (codec.next() !== Event.Error) fail('next() after an error did not return Error');
+        for (let k = 0; k < 2; k++)
+          if (codec.next() !== Event.Error) fail('next() after an error did not return Error');
       }
     } catch (e) {
       if (e instanceof FuzzFailure) throw e;
@@ -208,7 +231,9 @@ export function runFuzz(opts: FuzzOptions): FuzzStats {
 
     const model = modelParse(s, { role, maxMessage });
     if (!isDeepStrictEqual(events, model.events)) {
-      fail(`differs from the model:\n codec ${JSON.stringify(events.slice(-3))}\n model ${JSON.stringify(model.events.slice(-3))}`);
+      fail(
+        `differs from the model:\n codec ${JSON.stringify(events.slice(-3))}\n model ${JSON.stringify(model.events.slice(-3))}`,
+      );
     }
     stats.streams++;
     if (opts.progress && opts.every && (i + 1) % opts.every === 0) opts.progress(i + 1, stats);

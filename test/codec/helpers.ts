@@ -15,7 +15,11 @@ export interface Variant {
 
 /** Every backend built into the package, each as its SIMD and its scalar build. */
 export const variants: Variant[] = availableBackends().flatMap((backend) =>
-  (simdSupported ? [true, false] : [false]).map((simd) => ({ name: `${backend}-${simd ? 'simd' : 'scalar'}`, backend, simd })),
+  (simdSupported ? [true, false] : [false]).map((simd) => ({
+    name: `${backend}-${simd ? 'simd' : 'scalar'}`,
+    backend,
+    simd,
+  })),
 );
 
 export const roles = [
@@ -72,7 +76,7 @@ export function pattern(len: number, seed = 1): Uint8Array {
 }
 
 /** The key as the codec takes it: a little-endian i32 whose low byte is the first key byte on the wire. */
-export const keyToInt = (k: Uint8Array): number => (k[0] | (k[1] << 8) | (k[2] << 16) | (k[3] << 24)) | 0;
+export const keyToInt = (k: Uint8Array): number => k[0] | (k[1] << 8) | (k[2] << 16) | (k[3] << 24) | 0;
 
 export function applyMask(data: Uint8Array, key: Uint8Array, keyOffset = 0): Uint8Array {
   const out = new Uint8Array(data.length);

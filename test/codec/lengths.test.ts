@@ -1,7 +1,19 @@
 // Every payload length boundary (7-bit, 16-bit, 64-bit forms), for the builder and the parser, both roles.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Role, build, concat, fixedChunks, frame, incomingKey, makeCodec, parse, pattern, roles, variants } from './helpers.ts';
+import {
+  Role,
+  build,
+  concat,
+  fixedChunks,
+  frame,
+  incomingKey,
+  makeCodec,
+  parse,
+  pattern,
+  roles,
+  variants,
+} from './helpers.ts';
 
 const LENGTHS = [0, 1, 125, 126, 127, 65535, 65536, 1 << 20];
 const KEY = Uint8Array.of(0xa1, 0x00, 0xff, 0x5c);
@@ -56,7 +68,10 @@ for (const v of variants) {
         const codec = makeCodec(v, { role });
         const key = incomingKey(role);
         const payload = pattern(5, 9);
-        const s = concat([frame({ opcode: 2, payload, key, lenForm: 16 }), frame({ opcode: 2, payload, key, lenForm: 64 })]);
+        const s = concat([
+          frame({ opcode: 2, payload, key, lenForm: 16 }),
+          frame({ opcode: 2, payload, key, lenForm: 64 }),
+        ]);
         const ev = { type: 'data', opcode: 2, fin: true, rsv: 0, payload, msgOpcode: 2, message: payload };
         assert.deepEqual(parse(codec, [s]), [ev, ev]);
       });

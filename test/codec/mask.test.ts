@@ -4,7 +4,12 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyMask, concat, keyToInt, makeCodec, pattern, variants } from './helpers.ts';
 
-const KEYS = [Uint8Array.of(0x37, 0xfa, 0x21, 0x3d), Uint8Array.of(0, 0, 0, 0), Uint8Array.of(0xff, 0xff, 0xff, 0xff), Uint8Array.of(1, 0x80, 0, 0xfe)];
+const KEYS = [
+  Uint8Array.of(0x37, 0xfa, 0x21, 0x3d),
+  Uint8Array.of(0, 0, 0, 0),
+  Uint8Array.of(0xff, 0xff, 0xff, 0xff),
+  Uint8Array.of(1, 0x80, 0, 0xfe),
+];
 
 for (const v of variants) {
   describe(`mask [${v.name}]`, () => {
@@ -15,7 +20,11 @@ for (const v of variants) {
         for (let len = 0; len <= 300; len++) {
           const data = pattern(len, len + 1);
           for (let off = 0; off < 8; off++) {
-            assert.deepEqual(codec.mask(data, keyToInt(key), off), applyMask(data, key, off), `len ${len} offset ${off}`);
+            assert.deepEqual(
+              codec.mask(data, keyToInt(key), off),
+              applyMask(data, key, off),
+              `len ${len} offset ${off}`,
+            );
           }
         }
       }

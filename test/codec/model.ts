@@ -59,8 +59,7 @@ export function utf8FirstInvalid(b: Uint8Array, from = 0, to = b.length): number
         const bits = 6 * (need - 1); // continuation bits still to come
         const lo = cp * 2 ** bits;
         const hi = lo + 2 ** bits - 1;
-        if (hi < min || (lo >= 0xd800 && lo <= 0xdfff) || lo > 0x10ffff)
-          return i + k - from;
+        if (hi < min || (lo >= 0xd800 && lo <= 0xdfff) || lo > 0x10ffff) return i + k - from;
       }
     }
     i += need + 1;

@@ -71,7 +71,7 @@ for (const v of variants) {
       ]);
     });
 
-    test('parser: each role rejects the other direction\'s examples', () => {
+    test("parser: each role rejects the other direction's examples", () => {
       const c = makeCodec(v, { role: Role.Client });
       assert.deepEqual(parse(c, [maskedHello]), [{ type: 'error', code: 1002, kind: 'MASK_UNEXPECTED', offset: 1 }]);
       const s = makeCodec(v, { role: Role.Server });

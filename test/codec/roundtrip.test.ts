@@ -5,7 +5,20 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Role, build, concat, feed, frame, makeCodec, pattern, roles, utf8, variants, type Ev, type FrameSpec } from './helpers.ts';
+import {
+  Role,
+  build,
+  concat,
+  feed,
+  frame,
+  makeCodec,
+  pattern,
+  roles,
+  utf8,
+  variants,
+  type Ev,
+  type FrameSpec,
+} from './helpers.ts';
 import { isValidCloseCode } from './model.ts';
 import { wsFrame, wsReceive, type WsEvent } from './ws-ref.ts';
 
@@ -34,18 +47,36 @@ const payloadArb = fc.oneof(
 const textArb = fc.oneof(
   { weight: 6, arbitrary: fc.string({ unit: 'binary', maxLength: 100 }) },
   // Long texts, cheaply: a random piece repeated up to ~80 KB.
-  { weight: 1, arbitrary: fc.tuple(fc.string({ unit: 'binary', minLength: 1, maxLength: 8 }), fc.integer({ min: 40, max: 4000 })).map(([t, n]) => t.repeat(n)) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.string({ unit: 'binary', minLength: 1, maxLength: 8 }), fc.integer({ min: 40, max: 4000 }))
+      .map(([t, n]) => t.repeat(n)),
+  },
 );
 
 const messageArb: fc.Arbitrary<Message> = fc.oneof(
-  fc.record({ text: fc.constant(true), data: textArb.map(utf8), cuts: fc.array(fc.nat(), { maxLength: 4 }), between: fc.array(controlArb, { maxLength: 3 }) }),
-  fc.record({ text: fc.constant(false), data: payloadArb, cuts: fc.array(fc.nat(), { maxLength: 4 }), between: fc.array(controlArb, { maxLength: 3 }) }),
+  fc.record({
+    text: fc.constant(true),
+    data: textArb.map(utf8),
+    cuts: fc.array(fc.nat(), { maxLength: 4 }),
+    between: fc.array(controlArb, { maxLength: 3 }),
+  }),
+  fc.record({
+    text: fc.constant(false),
+    data: payloadArb,
+    cuts: fc.array(fc.nat(), { maxLength: 4 }),
+    between: fc.array(controlArb, { maxLength: 3 }),
+  }),
 );
 
 const closeArb = fc.option(
   fc.record({
     code: fc.integer({ min: 1000, max: 4999 }).filter(isValidCloseCode),
-    reason: fc.string({ unit: 'binary', maxLength: 30 }).map(utf8).filter((r) => r.length <= 123),
+    reason: fc
+      .string({ unit: 'binary', maxLength: 30 })
+      .map(utf8)
+      .filter((r) => r.length <= 123),
   }),
 );
 
@@ -71,11 +102,20 @@ function framesOf(s: Scenario): Out[] {
     const bounds = [0, ...cuts, m.data.length];
     for (let i = 0; i + 1 < bounds.length; i++) {
       const last = i + 2 === bounds.length;
-      out.push({ opcode: i === 0 ? (m.text ? 1 : 2) : 0, fin: last, payload: m.data.subarray(bounds[i], bounds[i + 1]) });
+      out.push({
+        opcode: i === 0 ? (m.text ? 1 : 2) : 0,
+        fin: last,
+        payload: m.data.subarray(bounds[i], bounds[i + 1]),
+      });
       if (!last && m.between[i]) out.push({ opcode: m.between[i].opcode, fin: true, payload: m.between[i].data });
     }
   }
-  if (s.close) out.push({ opcode: 8, fin: true, payload: concat([Uint8Array.of(s.close.code >> 8, s.close.code & 0xff), s.close.reason]) });
+  if (s.close)
+    out.push({
+      opcode: 8,
+      fin: true,
+      payload: concat([Uint8Array.of(s.close.code >> 8, s.close.code & 0xff), s.close.reason]),
+    });
   return out;
 }
 
@@ -93,7 +133,15 @@ function expectedEvents(frames: Out[]): Ev[] {
         msgOpcode = f.opcode;
       }
       msg.push(f.payload);
-      evs.push({ type: 'data', opcode: f.opcode, fin: f.fin, rsv: 0, payload: f.payload, msgOpcode, message: concat(msg) });
+      evs.push({
+        type: 'data',
+        opcode: f.opcode,
+        fin: f.fin,
+        rsv: 0,
+        payload: f.payload,
+        msgOpcode,
+        message: concat(msg),
+      });
     }
   }
   return evs.map((e) => structuredClone(e));
@@ -105,8 +153,10 @@ function expectedWs(frames: Out[]): WsEvent[] {
   let msg: Uint8Array[] = [];
   let text = false;
   for (const f of frames) {
-    if (f.opcode === 9 || f.opcode === 10) evs.push({ type: f.opcode === 9 ? 'ping' : 'pong', data: f.payload.slice() });
-    else if (f.opcode === 8) evs.push({ type: 'close', code: (f.payload[0] << 8) | f.payload[1], reason: f.payload.slice(2) });
+    if (f.opcode === 9 || f.opcode === 10)
+      evs.push({ type: f.opcode === 9 ? 'ping' : 'pong', data: f.payload.slice() });
+    else if (f.opcode === 8)
+      evs.push({ type: 'close', code: (f.payload[0] << 8) | f.payload[1], reason: f.payload.slice(2) });
     else {
       if (f.opcode !== 0) {
         msg = [];
@@ -144,7 +194,9 @@ for (const v of variants) {
         fc.assert(
           fc.property(scenarioArb, (s) => {
             const frames = framesOf(s);
-            const wire = concat(frames.map((f, i) => build(builder, b0Of(f), f.payload, masked ? s.keys[i % s.keys.length] : null)));
+            const wire = concat(
+              frames.map((f, i) => build(builder, b0Of(f), f.payload, masked ? s.keys[i % s.keys.length] : null)),
+            );
             parser.reset();
             assert.deepEqual(feed(parser, chunked(wire, s.chunks)).events, expectedEvents(frames));
           }),
@@ -176,9 +228,13 @@ for (const v of variants) {
         fc.assert(
           fc.property(scenarioArb, (s) => {
             const frames = framesOf(s);
-            const wire = concat(frames.map((f, i) => wsFrame(f.opcode, f.fin, f.payload, masked ? s.keys[i % s.keys.length] : null)));
+            const wire = concat(
+              frames.map((f, i) => wsFrame(f.opcode, f.fin, f.payload, masked ? s.keys[i % s.keys.length] : null)),
+            );
             // Byte for byte what our builder writes with the same keys.
-            const ours = concat(frames.map((f, i) => build(builder, b0Of(f), f.payload, masked ? s.keys[i % s.keys.length] : null)));
+            const ours = concat(
+              frames.map((f, i) => build(builder, b0Of(f), f.payload, masked ? s.keys[i % s.keys.length] : null)),
+            );
             assert.deepEqual(ours, wire);
             parser.reset();
             assert.deepEqual(feed(parser, chunked(wire, s.chunks)).events, expectedEvents(frames));
@@ -191,7 +247,9 @@ for (const v of variants) {
         await fc.assert(
           fc.asyncProperty(scenarioArb, async (s) => {
             const frames = framesOf(s);
-            const wire = concat(frames.map((f, i) => build(builder, b0Of(f), f.payload, masked ? s.keys[i % s.keys.length] : null)));
+            const wire = concat(
+              frames.map((f, i) => build(builder, b0Of(f), f.payload, masked ? s.keys[i % s.keys.length] : null)),
+            );
             const r = await wsReceive(chunked(wire, s.chunks), role === Role.Server);
             assert.equal(r.code, null, `ws failed: ${r.errorCode}`);
             assert.deepEqual(r.events, expectedWs(frames));
@@ -202,18 +260,25 @@ for (const v of variants) {
 
       test('broken input: the same close code from ws and from us', async () => {
         await fc.assert(
-          fc.asyncProperty(scenarioArb, brokenArb(role), fc.uint8Array({ maxLength: 20 }), async (s, broken, trailer) => {
-            const good = framesOf({ ...s, close: null }).map((f, i) => wsFrame(f.opcode, f.fin, f.payload, masked ? s.keys[i % s.keys.length] : null));
-            const wire = concat([...good, ...broken.frames.map(frame), trailer]);
-            const max = broken.maxMessage ?? 0;
-            const r = await wsReceive(chunked(wire, s.chunks), role === Role.Server, max);
-            const codec = makeCodec(v, { role, maxMessage: max || undefined });
-            const evs = feed(codec, chunked(wire, s.chunks)).events;
-            const err = evs.at(-1);
-            assert.ok(err && err.type === 'error', `no error from us for ${broken.name}`);
-            assert.equal(err.code, broken.code, broken.name);
-            assert.equal(r.code, broken.code, `ws: ${r.errorCode} for ${broken.name}`);
-          }),
+          fc.asyncProperty(
+            scenarioArb,
+            brokenArb(role),
+            fc.uint8Array({ maxLength: 20 }),
+            async (s, broken, trailer) => {
+              const good = framesOf({ ...s, close: null }).map((f, i) =>
+                wsFrame(f.opcode, f.fin, f.payload, masked ? s.keys[i % s.keys.length] : null),
+              );
+              const wire = concat([...good, ...broken.frames.map(frame), trailer]);
+              const max = broken.maxMessage ?? 0;
+              const r = await wsReceive(chunked(wire, s.chunks), role === Role.Server, max);
+              const codec = makeCodec(v, { role, maxMessage: max || undefined });
+              const evs = feed(codec, chunked(wire, s.chunks)).events;
+              const err = evs.at(-1);
+              assert.ok(err && err.type === 'error', `no error from us for ${broken.name}`);
+              assert.equal(err.code, broken.code, broken.name);
+              assert.equal(r.code, broken.code, `ws: ${r.errorCode} for ${broken.name}`);
+            },
+          ),
           { numRuns: RUNS },
         );
       });
@@ -223,7 +288,10 @@ for (const v of variants) {
         const r = await wsReceive([f], role === Role.Server);
         assert.equal(r.code, 1009);
         const evs = feed(makeCodec(v, { role }), [f]).events;
-        assert.deepEqual(evs.map((e) => e.type === 'error' && e.code), [1002]);
+        assert.deepEqual(
+          evs.map((e) => e.type === 'error' && e.code),
+          [1002],
+        );
       });
     });
   }
@@ -250,56 +318,96 @@ function brokenArb(role: Role): fc.Arbitrary<Broken> {
     Uint8Array.of(0xe2, 0x82),
   );
   return fc.oneof(
-    fc.record({ rsv: fc.constantFrom(0x40, 0x20, 0x10), op: fc.constantFrom(1, 2, 8, 9, 10), data: bytesArb }).map(({ rsv, op, data }) => ({
-      name: `rsv ${rsv} on opcode ${op}`,
-      frames: [{ opcode: op, rsv, payload: op >= 8 ? new Uint8Array(0) : data, key }],
-      code: 1002,
-    })),
+    fc
+      .record({ rsv: fc.constantFrom(0x40, 0x20, 0x10), op: fc.constantFrom(1, 2, 8, 9, 10), data: bytesArb })
+      .map(({ rsv, op, data }) => ({
+        name: `rsv ${rsv} on opcode ${op}`,
+        frames: [{ opcode: op, rsv, payload: op >= 8 ? new Uint8Array(0) : data, key }],
+        code: 1002,
+      })),
     fc.record({ op: fc.constantFrom(3, 4, 5, 6, 7, 11, 12, 13, 14, 15), data: bytesArb }).map(({ op, data }) => ({
       name: `reserved opcode ${op}`,
       frames: [{ opcode: op, payload: data, key }],
       code: 1002,
     })),
-    fc.constantFrom(8, 9, 10).map((op) => ({ name: `fragmented control ${op}`, frames: [{ opcode: op, fin: false, key }], code: 1002 })),
+    fc
+      .constantFrom(8, 9, 10)
+      .map((op) => ({ name: `fragmented control ${op}`, frames: [{ opcode: op, fin: false, key }], code: 1002 })),
     fc.record({ op: fc.constantFrom(8, 9, 10), n: fc.integer({ min: 126, max: 300 }) }).map(({ op, n }) => ({
       name: `control ${op} of ${n} bytes`,
       frames: [{ opcode: op, payload: new Uint8Array(n), key }],
       code: 1002,
     })),
-    bytesArb.map((data) => ({ name: 'continuation with no message', frames: [{ opcode: 0, payload: data, key }], code: 1002 })),
+    bytesArb.map((data) => ({
+      name: 'continuation with no message',
+      frames: [{ opcode: 0, payload: data, key }],
+      code: 1002,
+    })),
     fc.constantFrom(1, 2).map((op) => ({
       name: `opcode ${op} inside a fragmented message`,
-      frames: [{ opcode: 2, fin: false, payload: utf8('abc'), key }, { opcode: 9, key }, { opcode: op, key }],
+      frames: [
+        { opcode: 2, fin: false, payload: utf8('abc'), key },
+        { opcode: 9, key },
+        { opcode: op, key },
+      ],
       code: 1002,
     })),
-    bytesArb.map((data) => ({ name: 'mask in the wrong direction', frames: [{ opcode: 2, payload: data, key: wrongKey }], code: 1002 })),
-    fc.constant<Broken>({ name: 'close payload of 1 byte', frames: [{ opcode: 8, payload: Uint8Array.of(3), key }], code: 1002 }),
-    fc.integer({ min: 0, max: 65535 }).filter((c) => !isValidCloseCode(c)).map((c) => ({
-      name: `close code ${c}`,
-      frames: [{ opcode: 8, payload: Uint8Array.of(c >> 8, c & 0xff), key }],
+    bytesArb.map((data) => ({
+      name: 'mask in the wrong direction',
+      frames: [{ opcode: 2, payload: data, key: wrongKey }],
       code: 1002,
     })),
+    fc.constant<Broken>({
+      name: 'close payload of 1 byte',
+      frames: [{ opcode: 8, payload: Uint8Array.of(3), key }],
+      code: 1002,
+    }),
+    fc
+      .integer({ min: 0, max: 65535 })
+      .filter((c) => !isValidCloseCode(c))
+      .map((c) => ({
+        name: `close code ${c}`,
+        frames: [{ opcode: 8, payload: Uint8Array.of(c >> 8, c & 0xff), key }],
+        code: 1002,
+      })),
     invalidUtf8.map((bad) => ({
       name: 'invalid close reason',
       frames: [{ opcode: 8, payload: concat([Uint8Array.of(0x03, 0xe8), utf8('why'), bad]), key }],
       code: 1007,
     })),
-    fc.record({ bad: invalidUtf8, pre: fc.string({ maxLength: 20 }), post: fc.string({ maxLength: 20 }), split: fc.boolean() }).map(({ bad, pre, post, split }) => {
-      const data = concat([utf8(pre), bad, bad.length === 2 ? new Uint8Array(0) : utf8(post)]);
-      const at = split ? Math.floor(data.length / 2) : data.length;
-      return {
-        name: 'invalid UTF-8 in a text message',
-        frames: [
-          { opcode: 1, fin: !split, payload: data.subarray(0, at), key },
-          ...(split ? [{ opcode: 10, key }, { opcode: 0, payload: data.subarray(at), key }] : []),
-        ],
-        code: 1007,
-      };
-    }),
+    fc
+      .record({
+        bad: invalidUtf8,
+        pre: fc.string({ maxLength: 20 }),
+        post: fc.string({ maxLength: 20 }),
+        split: fc.boolean(),
+      })
+      .map(({ bad, pre, post, split }) => {
+        const data = concat([utf8(pre), bad, bad.length === 2 ? new Uint8Array(0) : utf8(post)]);
+        const at = split ? Math.floor(data.length / 2) : data.length;
+        return {
+          name: 'invalid UTF-8 in a text message',
+          frames: [
+            { opcode: 1, fin: !split, payload: data.subarray(0, at), key },
+            ...(split
+              ? [
+                  { opcode: 10, key },
+                  { opcode: 0, payload: data.subarray(at), key },
+                ]
+              : []),
+          ],
+          code: 1007,
+        };
+      }),
     fc.record({ n: fc.integer({ min: 1, max: 3 }), size: fc.integer({ min: 101, max: 1000 }) }).map(({ n, size }) => ({
       name: `a ${size}-byte message in ${n} frames over maxMessage 100`,
       maxMessage: 100,
-      frames: Array.from({ length: n }, (_, i) => ({ opcode: i === 0 ? 2 : 0, fin: i === n - 1, payload: new Uint8Array(Math.ceil(size / n)), key })),
+      frames: Array.from({ length: n }, (_, i) => ({
+        opcode: i === 0 ? 2 : 0,
+        fin: i === n - 1,
+        payload: new Uint8Array(Math.ceil(size / n)),
+        key,
+      })),
       code: 1009,
     })),
   );

@@ -8,7 +8,20 @@
 // frame's last byte, reported with that frame's last byte (validateUtf8 likewise returns `len`).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { concat, feed, frame, hex, incomingKey, makeCodec, pattern, roles, stream, utf8, variants, type FrameSpec } from './helpers.ts';
+import {
+  concat,
+  feed,
+  frame,
+  hex,
+  incomingKey,
+  makeCodec,
+  pattern,
+  roles,
+  stream,
+  utf8,
+  variants,
+  type FrameSpec,
+} from './helpers.ts';
 import { utf8FirstInvalid } from './model.ts';
 
 /** The oracle: -1 if TextDecoder (fatal) accepts it, else where a streaming fatal decoder throws. */
@@ -130,7 +143,14 @@ for (const v of variants) {
         const s = new Uint8Array(len);
         for (let i = 0; i < len; i++) {
           const r = rnd();
-          s[i] = r < 0.4 ? 0x20 + Math.floor(rnd() * 90) : r < 0.75 ? 0x80 + Math.floor(rnd() * 64) : r < 0.9 ? leads[Math.floor(rnd() * leads.length)] : Math.floor(rnd() * 256);
+          s[i] =
+            r < 0.4
+              ? 0x20 + Math.floor(rnd() * 90)
+              : r < 0.75
+                ? 0x80 + Math.floor(rnd() * 64)
+                : r < 0.9
+                  ? leads[Math.floor(rnd() * leads.length)]
+                  : Math.floor(rnd() * 256);
         }
         assert.equal(codec.validateUtf8(s), oracle(s), hex(s));
       }
@@ -172,7 +192,10 @@ for (const v of variants) {
             ];
             const { bytes: s, payloadAt } = stream(frames);
             c.reset();
-            const r = feed(c, Array.from(s, (_, k) => s.subarray(k, k + 1)));
+            const r = feed(
+              c,
+              Array.from(s, (_, k) => s.subarray(k, k + 1)),
+            );
             const where = `${label}, fragments split at ${i}`;
             if (bad < 0) {
               assert.equal(r.events.length, 3, where);
@@ -215,7 +238,12 @@ for (const v of variants) {
           assert.equal(evs.length, 1);
           const hdr = role === 0 ? 2 : 6;
           if (bad < 0) assert.deepEqual(evs[0], { type: 'close', code: 4000, payload }, label);
-          else assert.deepEqual(evs[0], { type: 'error', code: 1007, kind: 'INVALID_UTF8_CLOSE_REASON', offset: hdr + 2 + bad }, label);
+          else
+            assert.deepEqual(
+              evs[0],
+              { type: 'error', code: 1007, kind: 'INVALID_UTF8_CLOSE_REASON', offset: hdr + 2 + bad },
+              label,
+            );
         }
       });
     }
@@ -224,7 +252,10 @@ for (const v of variants) {
       const c = makeCodec(v);
       const payload = concat(INVALID.map(([, e]) => e));
       const evs = feed(c, [frame({ opcode: 2, payload }), frame({ opcode: 9, payload: pattern(10) })]).events;
-      assert.deepEqual(evs.map((e) => e.type), ['data', 'ping']);
+      assert.deepEqual(
+        evs.map((e) => e.type),
+        ['data', 'ping'],
+      );
     });
   });
 }

@@ -29,7 +29,12 @@ interface ReceiverInstance {
   writableEnded: boolean;
 }
 interface ReceiverStatic {
-  new (options: { isServer: boolean; binaryType: 'nodebuffer'; maxPayload: number; allowSynchronousEvents?: boolean }): ReceiverInstance;
+  new (options: {
+    isServer: boolean;
+    binaryType: 'nodebuffer';
+    maxPayload: number;
+    allowSynchronousEvents?: boolean;
+  }): ReceiverInstance;
 }
 
 const Sender = wsLib('sender.js') as SenderStatic;

@@ -36,7 +36,8 @@ describe(`conformance (${full ? 'all cases' : 'quick selection'}): our client on
       const run = await runClient(server, client, AGENT_TIMEOUT);
       for (const r of run.results) {
         await t.test(`${r.id} ${r.description}`, () => {
-          if (r.verdict !== 'OK' && r.verdict !== 'INFORMATIONAL') assert.fail(`${r.verdict}: ${r.reason} (${r.ms} ms)`);
+          if (r.verdict !== 'OK' && r.verdict !== 'INFORMATIONAL')
+            assert.fail(`${r.verdict}: ${r.reason} (${r.ms} ms)`);
         });
       }
       const tail = `\nagent stderr: ${run.stderr.trim()}`;

@@ -19,11 +19,14 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PROJECT = ['src/', 'runtimes/', 'assembly/', 'dist/'];
 
 function tsFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 /** Static imports and re-exports, side-effect imports, dynamic import() and require(). */
-const IMPORT = /^\s*(?:import|export)\s[^'";]*?\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\b(?:import|require|require\.resolve)\(\s*['"]([^'"]+)['"]/gm;
+const IMPORT =
+  /^\s*(?:import|export)\s[^'";]*?\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\b(?:import|require|require\.resolve)\(\s*['"]([^'"]+)['"]/gm;
 
 function specifiers(file: string): string[] {
   return [...readFileSync(file, 'utf8').matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? m[3]);
@@ -38,7 +41,8 @@ test('the judge imports nothing of the project: conformance/server/** and test/c
     for (const spec of specifiers(file)) {
       const where = `${relative(ROOT, file)} imports '${spec}'`;
       if (!spec.startsWith('.')) {
-        if (!spec.startsWith('node:') && spec !== 'ws') problems.push(`${where}: only node: built-ins and ws may be imported by name`);
+        if (!spec.startsWith('node:') && spec !== 'ws')
+          problems.push(`${where}: only node: built-ins and ws may be imported by name`);
         continue;
       }
       const target = resolve(dirname(file), spec);
@@ -46,7 +50,8 @@ test('the judge imports nothing of the project: conformance/server/** and test/c
       else visit(target);
     }
   };
-  for (const root of [...tsFiles(join(ROOT, 'conformance/server')), join(ROOT, 'test/client/scripted-server.ts')]) visit(root);
+  for (const root of [...tsFiles(join(ROOT, 'conformance/server')), join(ROOT, 'test/client/scripted-server.ts')])
+    visit(root);
   assert.ok(seen.has(join(ROOT, 'conformance/server/frame-reader.ts')), 'the frame reader is among the files checked');
   assert.deepEqual(problems, []);
 });
@@ -80,7 +85,10 @@ describe('the fuzzing server judges crafted client bytes (case 7.2.3: the client
   const results = new Map<string, (r: CaseResult) => void>();
 
   before(async () => {
-    server = await startFuzzingServer({ cases: selectCases('full', ['7.2.3']), onCase: (agent, r) => results.get(agent)?.(r) });
+    server = await startFuzzingServer({
+      cases: selectCases('full', ['7.2.3']),
+      onCase: (agent, r) => results.get(agent)?.(r),
+    });
   });
   after(async () => {
     await server?.stop();
@@ -106,9 +114,21 @@ describe('the fuzzing server judges crafted client bytes (case 7.2.3: the client
     ['a close with RSV1 set', masked(OPCODE.close, closePayload(1000), 0x40), 'WS_ERR_UNEXPECTED_RSV_1'],
     ['a close with code 1005 on the wire', masked(OPCODE.close, closePayload(1005)), 'WS_ERR_INVALID_CLOSE_CODE'],
     ['a close with code 999', masked(OPCODE.close, closePayload(999)), 'WS_ERR_INVALID_CLOSE_CODE'],
-    ['a close whose reason is invalid UTF-8', masked(OPCODE.close, closePayload(1000, Buffer.from([0xc0, 0xaf]))), 'WS_ERR_INVALID_UTF8'],
-    ['a text message with invalid UTF-8, then a close', Buffer.concat([masked(OPCODE.text, Buffer.from([0xed, 0xa0, 0x80])), close1000]), 'WS_ERR_INVALID_UTF8'],
-    ['a ping of 126 bytes, then a close', Buffer.concat([masked(OPCODE.ping, Buffer.alloc(126)), close1000]), 'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH'],
+    [
+      'a close whose reason is invalid UTF-8',
+      masked(OPCODE.close, closePayload(1000, Buffer.from([0xc0, 0xaf]))),
+      'WS_ERR_INVALID_UTF8',
+    ],
+    [
+      'a text message with invalid UTF-8, then a close',
+      Buffer.concat([masked(OPCODE.text, Buffer.from([0xed, 0xa0, 0x80])), close1000]),
+      'WS_ERR_INVALID_UTF8',
+    ],
+    [
+      'a ping of 126 bytes, then a close',
+      Buffer.concat([masked(OPCODE.ping, Buffer.alloc(126)), close1000]),
+      'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH',
+    ],
   ];
   for (const [i, [name, answer, kind]] of broken.entries()) {
     test(`${name}: FAILED (${kind})`, async () => {

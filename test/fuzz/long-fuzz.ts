@@ -14,7 +14,9 @@ try {
     variants,
     every: 50_000,
     progress: (done, s) =>
-      console.log(`fuzz: ${done} streams, ${s.clean} clean, ${s.events} events, ${((performance.now() - started) / 1000).toFixed(1)} s`),
+      console.log(
+        `fuzz: ${done} streams, ${s.clean} clean, ${s.events} events, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      ),
   });
   console.log(`fuzz: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   console.log(JSON.stringify(stats, null, 2));

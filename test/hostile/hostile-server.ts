@@ -55,8 +55,12 @@ export async function startHostileServer(certs: { cert: string; key: string }): 
       return;
     }
     const key = head.headers['sec-websocket-key'] ?? '';
-    const accept = createHash('sha1').update(key + GUID).digest('base64');
-    const upgrade = Buffer.from(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    const accept = createHash('sha1')
+      .update(key + GUID)
+      .digest('base64');
+    const upgrade = Buffer.from(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
     const q = head.target.searchParams;
     if (route === '/headers') {
       socket.write(Buffer.concat([upgrade, serverFrame(1, Buffer.from(JSON.stringify(head.headers)))]));

@@ -24,7 +24,11 @@ const PARALLEL = 2;
 const runtimes = [
   { name: 'node', command: process.execPath, args: ['--expose-gc', '--import', 'tsx', 'test/hostile/run-node.ts'] },
   { name: 'bun', command: join(BIN, 'bun'), args: ['test/hostile/run.bun.ts'] },
-  { name: 'deno', command: join(BIN, 'deno'), args: ['run', '-A', '--v8-flags=--expose-gc', 'test/hostile/run.deno.ts'] },
+  {
+    name: 'deno',
+    command: join(BIN, 'deno'),
+    args: ['run', '-A', '--v8-flags=--expose-gc', 'test/hostile/run.deno.ts'],
+  },
 ];
 
 interface Outcome {
@@ -61,12 +65,14 @@ async function runChild(runtime: (typeof runtimes)[number], config: HostileConfi
 async function pool<T>(jobs: (() => Promise<T>)[], n: number): Promise<T[]> {
   const results: T[] = new Array(jobs.length);
   let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      results[i] = await jobs[i]();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < jobs.length) {
+        const i = next++;
+        results[i] = await jobs[i]();
+      }
+    }),
+  );
   return results;
 }
 
@@ -93,7 +99,10 @@ describe('hostile peers on Node, Bun and Deno', () => {
   const selected = scenarios.filter((s) => !only || only.some((prefix) => s.name.startsWith(prefix)));
   for (const runtime of runtimes.filter((r) => !picked || picked.includes(r.name))) {
     test(runtime.name, { timeout: CHILD_TIMEOUT * selected.length }, async (t) => {
-      const outcomes = await pool(selected.map((s) => () => runChild(runtime, { ...base, scenario: s.name })), PARALLEL);
+      const outcomes = await pool(
+        selected.map((s) => () => runChild(runtime, { ...base, scenario: s.name })),
+        PARALLEL,
+      );
       for (const [i, outcome] of outcomes.entries()) {
         // A check left out for a known defect of the runtime is reported as a todo, not as a pass.
         const known = outcome.result?.known.join('; ');
@@ -102,7 +111,11 @@ describe('hostile peers on Node, Bun and Deno', () => {
           assert.deepEqual(outcome.uncaught, [], `thrown uncaught on ${runtime.name}${tail}`);
           assert.ok(outcome.result, `no result line: the process died early (code ${outcome.code})${tail}`);
           if (!outcome.result.ok) assert.fail(`${outcome.result.error}${tail}`);
-          assert.equal(outcome.hung, false, `did not exit by itself within ${CHILD_TIMEOUT} ms: a socket or timer was left open`);
+          assert.equal(
+            outcome.hung,
+            false,
+            `did not exit by itself within ${CHILD_TIMEOUT} ms: a socket or timer was left open`,
+          );
           assert.equal(outcome.code, 0, `exited with code ${outcome.code}${tail}`);
         });
       }

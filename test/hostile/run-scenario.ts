@@ -32,7 +32,9 @@ export async function runScenario(env: Omit<HostileEnv, 'known'>, name: string, 
   try {
     await Promise.race([
       scenario.run({ ...env, known: (note) => known.push(note) }),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${TIMEOUT} ms`)), TIMEOUT))),
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${TIMEOUT} ms`)), TIMEOUT)),
+      ),
     ]);
   } catch (e) {
     error = e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e);

@@ -45,13 +45,19 @@ function ok(value: unknown, message: string): asserts value {
   if (!value) fail(message);
 }
 function eq<T>(actual: T, expected: T, what: string): void {
-  if (!Object.is(actual, expected)) fail(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  if (!Object.is(actual, expected))
+    fail(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)))]);
+    return await Promise.race([
+      promise,
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)),
+      ),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -67,7 +73,12 @@ function throwsNaming(fn: () => unknown, type: ErrorConstructor, what: string, l
   }
   fail(`${label}: did not throw`);
 }
-async function rejectsNaming(promise: Promise<unknown>, type: ErrorConstructor, what: string, label: string): Promise<void> {
+async function rejectsNaming(
+  promise: Promise<unknown>,
+  type: ErrorConstructor,
+  what: string,
+  label: string,
+): Promise<void> {
   try {
     await promise;
   } catch (error) {
@@ -120,7 +131,13 @@ interface Recorded {
 
 function recorder(extra: Partial<ConnectionListener> = {}): { listener: ConnectionListener; rec: Recorded } {
   let done!: () => void;
-  const rec: Recorded = { messages: [], errors: [], pings: 0, close: null, closed: new Promise<void>((r) => (done = r)) };
+  const rec: Recorded = {
+    messages: [],
+    errors: [],
+    pings: 0,
+    close: null,
+    closed: new Promise<void>((r) => (done = r)),
+  };
   const listener: ConnectionListener = {
     ...extra,
     onMessage(data, isText) {
@@ -172,7 +189,13 @@ const both = (env: HostileEnv) => [
 ];
 
 /** Connects to a /ws script and waits for the connection to end. */
-async function runToEnd(env: HostileEnv, url: string, options: ClientOptions, extra: Partial<ConnectionListener> = {}, ms = 10_000): Promise<Recorded> {
+async function runToEnd(
+  env: HostileEnv,
+  url: string,
+  options: ClientOptions,
+  extra: Partial<ConnectionListener> = {},
+  ms = 10_000,
+): Promise<Recorded> {
   const { listener, rec } = recorder(extra);
   await env.connect(url, listener, { maxMessage: LIMIT, maxBufferedAmount: LIMIT, closeTimeout: 1000, ...options });
   await within(rec.closed, ms, `the connection to ${url} ends`);
@@ -257,10 +280,17 @@ export const scenarios: HostileScenario[] = [
             if (isText && decoder.decode(data) === 'hello') conn!.send(reply);
           },
         });
-        conn = await env.connect(`${url}/ws?frames=${frame(0x81, 'hello')}${frame(0x89, pingPayload)}`, listener, options);
+        conn = await env.connect(
+          `${url}/ws?frames=${frame(0x81, 'hello')}${frame(0x89, pingPayload)}`,
+          listener,
+          options,
+        );
         for (let i = 0; i < 500 && rec.messages.length < 3; i++) await sleep(10);
         const texts = rec.messages.filter((m) => m.isText).map((m) => decoder.decode(m.data));
-        ok(texts.includes(`pong:${hex(pingPayload)}`), `${url}: the pong carries the ping's payload; got ${texts.map((t) => t.slice(0, 40)).join(' | ')}`);
+        ok(
+          texts.includes(`pong:${hex(pingPayload)}`),
+          `${url}: the pong carries the ping's payload; got ${texts.map((t) => t.slice(0, 40)).join(' | ')}`,
+        );
         const echo = rec.messages.find((m) => !m.isText);
         ok(echo, 'the 65 KB reply came back');
         sameBytes(echo.data, reply, 'echo of the reply');
@@ -276,13 +306,21 @@ export const scenarios: HostileScenario[] = [
     async run(env) {
       for (const { url, options } of both(env)) {
         const { listener, rec } = recorder();
-        const conn = await env.connect(`${url}/ws?frames=${frame(0x89, 'abc')}${frame(0x89)}${frame(0x89, pattern(31, 5))}`, listener, options);
-        for (let i = 0; i < 300 && !rec.messages.some((m) => decoder.decode(m.data).endsWith(hex(pattern(31, 5)))); i++) await sleep(10);
+        const conn = await env.connect(
+          `${url}/ws?frames=${frame(0x89, 'abc')}${frame(0x89)}${frame(0x89, pattern(31, 5))}`,
+          listener,
+          options,
+        );
+        for (let i = 0; i < 300 && !rec.messages.some((m) => decoder.decode(m.data).endsWith(hex(pattern(31, 5)))); i++)
+          await sleep(10);
         const texts = rec.messages.map((m) => decoder.decode(m.data));
         // While an earlier pong is still being written, a newer ping may replace it (RFC 6455 §5.5.3):
         // the pongs are the pings' payloads in order, ending with the last one's.
         const sent = ['pong:616263', 'pong:', `pong:${hex(pattern(31, 5))}`];
-        ok(texts.length > 0 && texts.at(-1) === sent[2], `${url}: the last ping is answered with its payload; got ${texts.join(' ')}`);
+        ok(
+          texts.length > 0 && texts.at(-1) === sent[2],
+          `${url}: the last ping is answered with its payload; got ${texts.join(' ')}`,
+        );
         let at = 0;
         for (const t of texts) {
           while (at < sent.length && sent[at] !== t) at++;
@@ -309,7 +347,8 @@ export const scenarios: HostileScenario[] = [
       // Deno 2.9 leaks the TCP socket of a TlsConn closed before its handshake completes (close() cancels
       // the handshake but the socket stays open until the process exits; node:tls on Deno does not leak).
       const tlsLeaks = env.runtime === 'deno';
-      if (tlsLeaks) env.known('Deno keeps the TCP socket of a TLS handshake closed before it completes open until exit');
+      if (tlsLeaks)
+        env.known('Deno keeps the TCP socket of a TLS handshake closed before it completes open until exit');
       else await serverSeesClosed(env, 'mute', 'wss:// handshake timeout');
       try {
         await env.connect(`${env.url}/silent`, recorder().listener, { handshakeTimeout: 300 });
@@ -321,13 +360,17 @@ export const scenarios: HostileScenario[] = [
       // The WebSocket class: error then close, and the socket closed too.
       const ws = new env.WebSocket(env.muteUrl, [], { handshakeTimeout: 300, ca: env.ca });
       const events: string[] = [];
-      await within(new Promise<void>((resolve) => {
-        ws.onerror = () => events.push('error');
-        ws.onclose = (e) => {
-          events.push(`close ${e.code}`);
-          resolve();
-        };
-      }), 3000, 'WebSocket close event');
+      await within(
+        new Promise<void>((resolve) => {
+          ws.onerror = () => events.push('error');
+          ws.onclose = (e) => {
+            events.push(`close ${e.code}`);
+            resolve();
+          };
+        }),
+        3000,
+        'WebSocket close event',
+      );
       eq(events.join(', '), 'error, close 1006', 'WebSocket events');
       if (!tlsLeaks) await serverSeesClosed(env, 'mute', 'WebSocket handshake timeout');
       ok(rec.close !== null, 'onClose called for connect()');
@@ -340,7 +383,11 @@ export const scenarios: HostileScenario[] = [
     async run(env) {
       for (const { url, options } of both(env)) {
         const { listener, rec } = recorder();
-        const conn = await env.connect(`${url}/ws?then=pingflood`, listener, { ...options, maxBufferedAmount: FLOOD_LIMIT, closeTimeout: 500 });
+        const conn = await env.connect(`${url}/ws?then=pingflood`, listener, {
+          ...options,
+          maxBufferedAmount: FLOOD_LIMIT,
+          closeTimeout: 500,
+        });
         await sleep(1500);
         ok(rec.pings > 1000, `${url}: the flood arrived (${rec.pings} pings)`);
         ok(conn.bufferedAmount <= 128 * 1024, `${url}: pongs stopped queuing at ${conn.bufferedAmount} bytes`);
@@ -377,7 +424,9 @@ export const scenarios: HostileScenario[] = [
         let viaThen: Connection | undefined;
         const seen2: string[] = [];
         const r2 = recorder({ onMessage: () => seen2.push(viaThen === undefined ? 'before' : 'after') });
-        await env.connect(`${url}/ws?withHead=1&then=hold&frames=${frames}`, r2.listener, options).then((c) => (viaThen = c));
+        await env
+          .connect(`${url}/ws?withHead=1&then=hold&frames=${frames}`, r2.listener, options)
+          .then((c) => (viaThen = c));
         for (let i = 0; i < 200 && seen2.length < 2; i++) await sleep(5);
         eq(seen2.join(' '), 'after after', `${url}: messages after then()`);
         // The WebSocket class: open, then the messages.
@@ -399,16 +448,24 @@ export const scenarios: HostileScenario[] = [
     async run(env) {
       for (const { url, options } of both(env)) {
         const { listener, rec } = recorder();
-        const conn = await env.connect(`${url}/ws`, listener, { ...options, closeTimeout: 60_000, handshakeTimeout: 60_000 });
+        const conn = await env.connect(`${url}/ws`, listener, {
+          ...options,
+          closeTimeout: 60_000,
+          handshakeTimeout: 60_000,
+        });
         conn.close(1000, 'bye');
         await within(rec.closed, 3000, 'close');
         eq(rec.close?.wasClean, true, 'clean');
         eq(rec.close?.code, 1000, 'code');
         const ws = new env.WebSocket(`${url}/ws`, [], { ...options, closeTimeout: 60_000, handshakeTimeout: 60_000 });
-        await within(new Promise<void>((resolve) => {
-          ws.onopen = () => ws.close(1000);
-          ws.onclose = () => resolve();
-        }), 3000, 'WebSocket close');
+        await within(
+          new Promise<void>((resolve) => {
+            ws.onopen = () => ws.close(1000);
+            ws.onclose = () => resolve();
+          }),
+          3000,
+          'WebSocket close',
+        );
       }
       // The parent fails this scenario if the process lives on (it waits far less than 60 s).
     },
@@ -449,19 +506,49 @@ export const scenarios: HostileScenario[] = [
       const listener = recorder().listener;
       for (const name of ['handshakeTimeout', 'closeTimeout'] as const) {
         for (const value of [Infinity, 2 ** 31, -1, 0, 1.5, Number.NaN]) {
-          await rejectsNaming(env.connect(`${env.url}/ws`, listener, { [name]: value }), RangeError, name, `${name} ${value}`);
-          throwsNaming(() => new env.WebSocket(`${env.url}/ws`, [], { [name]: value }), RangeError, name, `WebSocket ${name} ${value}`);
+          await rejectsNaming(
+            env.connect(`${env.url}/ws`, listener, { [name]: value }),
+            RangeError,
+            name,
+            `${name} ${value}`,
+          );
+          throwsNaming(
+            () => new env.WebSocket(`${env.url}/ws`, [], { [name]: value }),
+            RangeError,
+            name,
+            `WebSocket ${name} ${value}`,
+          );
         }
-        await rejectsNaming(env.connect(`${env.url}/ws`, listener, { [name]: '100' as unknown as number }), TypeError, name, `${name} '100'`);
+        await rejectsNaming(
+          env.connect(`${env.url}/ws`, listener, { [name]: '100' as unknown as number }),
+          TypeError,
+          name,
+          `${name} '100'`,
+        );
       }
-      await rejectsNaming(env.connect(`${env.url}/ws`, listener, { maxMessage: -1 }), RangeError, 'maxMessage', 'maxMessage -1');
-      await rejectsNaming(env.connect(`${env.url}/ws`, listener, { maxBufferedAmount: Infinity }), RangeError, 'maxBufferedAmount', 'maxBufferedAmount');
-      await rejectsNaming(env.connect(`${env.url}/ws`, listener, { rejectUnauthorized: 'no' as unknown as boolean }), TypeError, 'rejectUnauthorized', 'rejectUnauthorized');
+      await rejectsNaming(
+        env.connect(`${env.url}/ws`, listener, { maxMessage: -1 }),
+        RangeError,
+        'maxMessage',
+        'maxMessage -1',
+      );
+      await rejectsNaming(
+        env.connect(`${env.url}/ws`, listener, { maxBufferedAmount: Infinity }),
+        RangeError,
+        'maxBufferedAmount',
+        'maxBufferedAmount',
+      );
+      await rejectsNaming(
+        env.connect(`${env.url}/ws`, listener, { rejectUnauthorized: 'no' as unknown as boolean }),
+        TypeError,
+        'rejectUnauthorized',
+        'rejectUnauthorized',
+      );
       eq((await stats(env)).accepted, before, 'no connection was made');
     },
   },
   {
-    name: 'headers follow RFC 9110 and cannot replace the handshake\'s own, checked before connecting',
+    name: "headers follow RFC 9110 and cannot replace the handshake's own, checked before connecting",
     maxGrowth: bounded(),
     async run(env) {
       const before = (await stats(env)).accepted;
@@ -479,8 +566,18 @@ export const scenarios: HostileScenario[] = [
         [{ 'sec-websocket-extensions': 'permessage-deflate' }, 'sec-websocket-extensions'],
       ];
       for (const [headers, named] of bad) {
-        await rejectsNaming(env.connect(`${env.url}/ws`, listener, { headers }), TypeError, named, JSON.stringify(headers));
-        throwsNaming(() => new env.WebSocket(`${env.url}/ws`, [], { headers }), TypeError, named, `WebSocket ${JSON.stringify(headers)}`);
+        await rejectsNaming(
+          env.connect(`${env.url}/ws`, listener, { headers }),
+          TypeError,
+          named,
+          JSON.stringify(headers),
+        );
+        throwsNaming(
+          () => new env.WebSocket(`${env.url}/ws`, [], { headers }),
+          TypeError,
+          named,
+          `WebSocket ${JSON.stringify(headers)}`,
+        );
       }
       eq((await stats(env)).accepted, before, 'no connection was made');
       // Good ones go out as given.
@@ -528,7 +625,13 @@ export const scenarios: HostileScenario[] = [
     maxGrowth: bounded(50),
     async run(env) {
       const runs = Array.from({ length: 50 }, (_, i) =>
-        runToEnd(env, `${i % 2 ? env.tlsUrl : env.url}/ws?frames=${frame(0x81, 'ok')}c100&then=stream`, i % 2 ? { ca: env.ca } : {}, {}, 20_000),
+        runToEnd(
+          env,
+          `${i % 2 ? env.tlsUrl : env.url}/ws?frames=${frame(0x81, 'ok')}c100&then=stream`,
+          i % 2 ? { ca: env.ca } : {},
+          {},
+          20_000,
+        ),
       );
       for (const rec of await Promise.all(runs)) {
         expectError(rec, 'ERR_PROTOCOL', 1002);

@@ -88,7 +88,9 @@ async function rawHandshake(server: BeastServer): Promise<net.Socket> {
     socket.once('close', onClose);
   });
   assert.match(head, /^HTTP\/1\.1 101 /);
-  const accept = createHash('sha1').update(key + WS_GUID).digest('base64');
+  const accept = createHash('sha1')
+    .update(key + WS_GUID)
+    .digest('base64');
   assert.match(head, new RegExp(`^sec-websocket-accept: ${accept.replace(/[+/]/g, '\\$&')}$`, 'im'));
   return socket;
 }

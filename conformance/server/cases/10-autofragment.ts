@@ -6,11 +6,12 @@ import { binary, expectEcho, frame, OPCODE, text, type CaseSpec, type Msg } from
 function fragments(opcode: number, data: Buffer, size: number): Buffer {
   const frames: Buffer[] = [];
   for (let at = 0; at < data.length || at === 0; at += size) {
-    frames.push(frame(at === 0 ? opcode : OPCODE.cont, data.subarray(at, at + size), { fin: at + size >= data.length }));
+    frames.push(
+      frame(at === 0 ? opcode : OPCODE.cont, data.subarray(at, at + size), { fin: at + size >= data.length }),
+    );
   }
   return Buffer.concat(frames);
 }
-
 
 function multibyteText(n: number): Buffer {
   const unit = Buffer.from('€'); // 3 bytes: a 1300-byte cut splits it

@@ -18,7 +18,11 @@ const pingEcho = (id: string, description: string, data: Buffer, chop = 0): Case
 export const cases: CaseSpec[] = [
   pingEcho('2.1', 'Send a ping without payload', Buffer.alloc(0)),
   pingEcho('2.2', 'Send a ping with a small text payload', Buffer.from('Hello, world!')),
-  pingEcho('2.3', 'Send a ping with a small binary payload', Buffer.from([0x00, 0xff, 0xfe, 0xfd, 0xfc, 0xfb, 0x00, 0xff])),
+  pingEcho(
+    '2.3',
+    'Send a ping with a small binary payload',
+    Buffer.from([0x00, 0xff, 0xfe, 0xfd, 0xfc, 0xfb, 0x00, 0xff]),
+  ),
   pingEcho('2.4', 'Send a ping with a binary payload of 125 bytes', bytes(125)),
   {
     id: '2.5',

@@ -43,7 +43,15 @@ export const cases: CaseSpec[] = [
     id: '3.4',
     description: 'Send a text message, then one with RSV3 set, then a ping, each after a pause',
     async run(c) {
-      await c.writeChops(Buffer.concat([frame(OPCODE.text, 'Hello, world!'), frame(OPCODE.text, 'Hello, world!', { rsv: RSV3 }), frame(OPCODE.ping, 'Hello, world!')]), 15, 5);
+      await c.writeChops(
+        Buffer.concat([
+          frame(OPCODE.text, 'Hello, world!'),
+          frame(OPCODE.text, 'Hello, world!', { rsv: RSV3 }),
+          frame(OPCODE.ping, 'Hello, world!'),
+        ]),
+        15,
+        5,
+      );
       return expectFail(c, 1002, { before: [text('Hello, world!')] });
     },
   },

@@ -26,7 +26,9 @@ function opcodeCases(sub: number, opcodes: number[], kind: string): CaseSpec[] {
       id: `4.${sub}.3`,
       description: `Send a text message, a frame with reserved ${kind} opcode ${c3}, a ping`,
       async run(c) {
-        await c.write(Buffer.concat([frame(OPCODE.text, 'Hello, world!'), frame(c3), frame(OPCODE.ping, 'Hello, world!')]));
+        await c.write(
+          Buffer.concat([frame(OPCODE.text, 'Hello, world!'), frame(c3), frame(OPCODE.ping, 'Hello, world!')]),
+        );
         return expectFail(c, 1002, { before: [text('Hello, world!')] });
       },
     },
@@ -44,11 +46,21 @@ function opcodeCases(sub: number, opcodes: number[], kind: string): CaseSpec[] {
       id: `4.${sub}.5`,
       description: `Send a text message, a frame with reserved ${kind} opcode ${e} and a payload, a ping, in 1-byte chops`,
       async run(c) {
-        await c.writeChops(Buffer.concat([frame(OPCODE.text, 'Hello, world!'), frame(e, 'reserved'), frame(OPCODE.ping, 'Hello, world!')]), 1);
+        await c.writeChops(
+          Buffer.concat([
+            frame(OPCODE.text, 'Hello, world!'),
+            frame(e, 'reserved'),
+            frame(OPCODE.ping, 'Hello, world!'),
+          ]),
+          1,
+        );
         return expectFail(c, 1002, { before: [text('Hello, world!')] });
       },
     },
   ];
 }
 
-export const cases: CaseSpec[] = [...opcodeCases(1, [3, 4, 5, 6, 7], 'non-control'), ...opcodeCases(2, [11, 12, 13, 14, 15], 'control')];
+export const cases: CaseSpec[] = [
+  ...opcodeCases(1, [3, 4, 5, 6, 7], 'non-control'),
+  ...opcodeCases(2, [11, 12, 13, 14, 15], 'control'),
+];

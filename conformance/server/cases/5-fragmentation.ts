@@ -2,7 +2,18 @@
 // come between the fragments of a message and are handled at once; a continuation frame with nothing
 // to continue and a new data message inside a fragmented one are protocol errors (1002). Each is sent
 // whole, in chops, and with pauses.
-import { binary, expectCloseReply, expectEcho, expectFail, frame, OPCODE, text, type CaseSpec, type Conn, type Outcome } from '../case.ts';
+import {
+  binary,
+  expectCloseReply,
+  expectEcho,
+  expectFail,
+  frame,
+  OPCODE,
+  text,
+  type CaseSpec,
+  type Conn,
+  type Outcome,
+} from '../case.ts';
 
 type Mode = 'whole' | 'chopped' | 'paused';
 const MODES: Mode[] = ['whole', 'chopped', 'paused'];
@@ -19,7 +30,13 @@ async function write(c: Conn, frames: Buffer[], mode: Mode): Promise<void> {
 
 const F = (opcode: number, payload: string | Buffer, fin = true) => frame(opcode, payload, { fin });
 
-function variants(sub: number, start: number, description: string, frames: Buffer[], judge: (c: Conn) => Promise<Outcome>): CaseSpec[] {
+function variants(
+  sub: number,
+  start: number,
+  description: string,
+  frames: Buffer[],
+  judge: (c: Conn) => Promise<Outcome>,
+): CaseSpec[] {
   return MODES.map((mode, i) => ({
     id: `5.${sub}.${start + i}`,
     description: description + how(mode),
@@ -32,11 +49,39 @@ function variants(sub: number, start: number, description: string, frames: Buffe
 
 export const cases: CaseSpec[] = [
   // 5.1: fragmented control frames.
-  ...variants(1, 1, 'Send a ping in two fragments: fail with 1002', [F(OPCODE.ping, 'frag', false), F(OPCODE.cont, 'ment')], (c) => expectFail(c, 1002)),
-  ...variants(1, 4, 'Send a pong in two fragments: fail with 1002', [F(OPCODE.pong, 'frag', false), F(OPCODE.cont, 'ment')], (c) => expectFail(c, 1002)),
+  ...variants(
+    1,
+    1,
+    'Send a ping in two fragments: fail with 1002',
+    [F(OPCODE.ping, 'frag', false), F(OPCODE.cont, 'ment')],
+    (c) => expectFail(c, 1002),
+  ),
+  ...variants(
+    1,
+    4,
+    'Send a pong in two fragments: fail with 1002',
+    [F(OPCODE.pong, 'frag', false), F(OPCODE.cont, 'ment')],
+    (c) => expectFail(c, 1002),
+  ),
   // 5.2: fragmented messages, and control frames between fragments.
-  ...variants(2, 1, 'Send a text message in two fragments', [F(OPCODE.text, 'frag', false), F(OPCODE.cont, 'ment')], (c) => expectEcho(c, [text('fragment')])),
-  ...variants(2, 4, 'Send a binary message in three fragments, the middle one empty', [F(OPCODE.binary, Buffer.from([1, 2]), false), F(OPCODE.cont, Buffer.alloc(0), false), F(OPCODE.cont, Buffer.from([3]))], (c) => expectEcho(c, [binary(Buffer.from([1, 2, 3]))])),
+  ...variants(
+    2,
+    1,
+    'Send a text message in two fragments',
+    [F(OPCODE.text, 'frag', false), F(OPCODE.cont, 'ment')],
+    (c) => expectEcho(c, [text('fragment')]),
+  ),
+  ...variants(
+    2,
+    4,
+    'Send a binary message in three fragments, the middle one empty',
+    [
+      F(OPCODE.binary, Buffer.from([1, 2]), false),
+      F(OPCODE.cont, Buffer.alloc(0), false),
+      F(OPCODE.cont, Buffer.from([3])),
+    ],
+    (c) => expectEcho(c, [binary(Buffer.from([1, 2, 3]))]),
+  ),
   ...variants(
     2,
     7,
@@ -71,8 +116,20 @@ export const cases: CaseSpec[] = [
     (c) => expectEcho(c, [text('f1-f2-f3-f4-f5')], { pings: ['p1', 'p2', 'p3', 'p4'].map((p) => Buffer.from(p)) }),
   ),
   // 5.3: continuation with nothing to continue.
-  ...variants(3, 1, 'Send a continuation frame (FIN) with nothing to continue: fail with 1002', [F(OPCODE.cont, 'non-continuation payload')], (c) => expectFail(c, 1002)),
-  ...variants(3, 4, 'Send a continuation frame (no FIN) with nothing to continue: fail with 1002', [F(OPCODE.cont, 'non-continuation payload', false)], (c) => expectFail(c, 1002)),
+  ...variants(
+    3,
+    1,
+    'Send a continuation frame (FIN) with nothing to continue: fail with 1002',
+    [F(OPCODE.cont, 'non-continuation payload')],
+    (c) => expectFail(c, 1002),
+  ),
+  ...variants(
+    3,
+    4,
+    'Send a continuation frame (no FIN) with nothing to continue: fail with 1002',
+    [F(OPCODE.cont, 'non-continuation payload', false)],
+    (c) => expectFail(c, 1002),
+  ),
   ...variants(
     3,
     7,
@@ -88,9 +145,27 @@ export const cases: CaseSpec[] = [
     (c) => expectFail(c, 1002, { before: [text('whole')] }),
   ),
   // 5.4: a new message inside a fragmented one.
-  ...variants(4, 1, 'Send text (no FIN), then text (no FIN): fail with 1002', [F(OPCODE.text, 'one', false), F(OPCODE.text, 'two', false), F(OPCODE.cont, 'end')], (c) => expectFail(c, 1002)),
-  ...variants(4, 4, 'Send text (no FIN), then text (FIN): fail with 1002', [F(OPCODE.text, 'one', false), F(OPCODE.text, 'two')], (c) => expectFail(c, 1002)),
-  ...variants(4, 7, 'Send binary (no FIN), then text (FIN): fail with 1002', [F(OPCODE.binary, Buffer.from([1]), false), F(OPCODE.text, 'two')], (c) => expectFail(c, 1002)),
+  ...variants(
+    4,
+    1,
+    'Send text (no FIN), then text (no FIN): fail with 1002',
+    [F(OPCODE.text, 'one', false), F(OPCODE.text, 'two', false), F(OPCODE.cont, 'end')],
+    (c) => expectFail(c, 1002),
+  ),
+  ...variants(
+    4,
+    4,
+    'Send text (no FIN), then text (FIN): fail with 1002',
+    [F(OPCODE.text, 'one', false), F(OPCODE.text, 'two')],
+    (c) => expectFail(c, 1002),
+  ),
+  ...variants(
+    4,
+    7,
+    'Send binary (no FIN), then text (FIN): fail with 1002',
+    [F(OPCODE.binary, Buffer.from([1]), false), F(OPCODE.text, 'two')],
+    (c) => expectFail(c, 1002),
+  ),
   ...variants(
     4,
     10,

@@ -102,104 +102,129 @@ const around = (bad: Buffer) => Buffer.concat([Buffer.from('κόσμε'), bad, B
 
 function perByteFrames(data: Buffer): Buffer[] {
   if (data.length === 0) return [frame(OPCODE.text, data)];
-  return Array.from(data, (_, i) => frame(i === 0 ? OPCODE.text : OPCODE.cont, data.subarray(i, i + 1), { fin: i === data.length - 1 }));
+  return Array.from(data, (_, i) =>
+    frame(i === 0 ? OPCODE.text : OPCODE.cont, data.subarray(i, i + 1), { fin: i === data.length - 1 }),
+  );
 }
 
 /** BOM at the very start: WHATWG's "UTF-8 decode" strips it, so a WebSocket-API echo may lose it. */
 const bomCase: CaseSpec = {
   id: '6.4.11',
-  description: 'Send a text message starting with U+FEFF (BOM): echoed with it (the WHATWG API strips a leading BOM: INFORMATIONAL)',
+  description:
+    'Send a text message starting with U+FEFF (BOM): echoed with it (the WHATWG API strips a leading BOM: INFORMATIONAL)',
   async run(c) {
     const data = Buffer.from('\ufeffBOM first');
     await c.send(OPCODE.text, data);
     const outcome = await expectEcho(c, [text(data)]);
     const got = c.messages()[0];
     if (outcome.verdict === 'FAILED' && got?.text && got.data.equals(Buffer.from('BOM first'))) {
-      return { verdict: 'INFORMATIONAL', reason: 'echoed without the leading BOM (UTF-8 decode as WHATWG specifies strips it)' };
+      return {
+        verdict: 'INFORMATIONAL',
+        reason: 'echoed without the leading BOM (UTF-8 decode as WHATWG specifies strips it)',
+      };
     }
     return outcome;
   },
 };
 
 export const cases: CaseSpec[] = [
-  ...VALID.map(([name, data], i): CaseSpec => ({
-    id: `6.1.${i + 1}`,
-    description: `Send valid UTF-8 as one text frame: ${name}`,
-    async run(c) {
-      await c.send(OPCODE.text, data);
-      return expectEcho(c, [text(data)]);
-    },
-  })),
-  ...VALID.filter(([, d]) => d.length > 1).map(([name, data], i): CaseSpec => ({
-    id: `6.2.${i + 1}`,
-    description: `Send valid UTF-8 one byte per frame (fragmented at every byte): ${name}`,
-    async run(c) {
-      await c.write(Buffer.concat(perByteFrames(data)));
-      return expectEcho(c, [text(data)]);
-    },
-  })),
-  ...VALID.filter(([, d]) => d.length > 1).map(([name, data], i): CaseSpec => ({
-    id: `6.3.${i + 1}`,
-    description: `Send valid UTF-8 as one text frame in 1-byte chops: ${name}`,
-    async run(c) {
-      await c.writeChops(frame(OPCODE.text, data), 1);
-      return expectEcho(c, [text(data)]);
-    },
-  })),
+  ...VALID.map(
+    ([name, data], i): CaseSpec => ({
+      id: `6.1.${i + 1}`,
+      description: `Send valid UTF-8 as one text frame: ${name}`,
+      async run(c) {
+        await c.send(OPCODE.text, data);
+        return expectEcho(c, [text(data)]);
+      },
+    }),
+  ),
+  ...VALID.filter(([, d]) => d.length > 1).map(
+    ([name, data], i): CaseSpec => ({
+      id: `6.2.${i + 1}`,
+      description: `Send valid UTF-8 one byte per frame (fragmented at every byte): ${name}`,
+      async run(c) {
+        await c.write(Buffer.concat(perByteFrames(data)));
+        return expectEcho(c, [text(data)]);
+      },
+    }),
+  ),
+  ...VALID.filter(([, d]) => d.length > 1).map(
+    ([name, data], i): CaseSpec => ({
+      id: `6.3.${i + 1}`,
+      description: `Send valid UTF-8 as one text frame in 1-byte chops: ${name}`,
+      async run(c) {
+        await c.writeChops(frame(OPCODE.text, data), 1);
+        return expectEcho(c, [text(data)]);
+      },
+    }),
+  ),
   ...Array.from({ length: 10 }, (_, i): CaseSpec => {
     const data = Buffer.from('aκ€𝄞z');
     return {
       id: `6.4.${i + 1}`,
       description: `Send "aκ€𝄞z" (1- to 4-byte characters) in two frames split after byte ${i + 1} of ${data.length}`,
       async run(c) {
-        await c.write(Buffer.concat([frame(OPCODE.text, data.subarray(0, i + 1), { fin: false }), frame(OPCODE.cont, data.subarray(i + 1))]));
+        await c.write(
+          Buffer.concat([
+            frame(OPCODE.text, data.subarray(0, i + 1), { fin: false }),
+            frame(OPCODE.cont, data.subarray(i + 1)),
+          ]),
+        );
         return expectEcho(c, [text(data)]);
       },
     };
   }),
   bomCase,
-  ...INVALID.map(([name, data], i): CaseSpec => ({
-    id: `6.5.${i + 1}`,
-    description: `Send invalid UTF-8 as one text frame: ${name}: fail with 1007`,
-    async run(c) {
-      await c.send(OPCODE.text, data);
-      return expectFail(c, 1007);
-    },
-  })),
-  ...INVALID.map(([name, bad], i): CaseSpec => ({
-    id: `6.6.${i + 1}`,
-    description: `Fail fast: one text frame with ${name} inside valid text, sent up to the invalid byte, a pause, then the rest`,
-    async run(c) {
-      const data = around(bad);
-      const f = frame(OPCODE.text, data);
-      const cut = f.length - data.length + firstInvalid(data) + 1;
-      const fast = await c.writeFailFast(f, cut);
-      return expectFail(c, 1007, { fast });
-    },
-  })),
-  ...INVALID.map(([name, bad], i): CaseSpec => ({
-    id: `6.7.${i + 1}`,
-    description: `Fail fast: ${name} inside valid text, one byte per frame; a pause after the frame with the invalid byte`,
-    async run(c) {
-      const data = around(bad);
-      const frames = perByteFrames(data);
-      const at = firstInvalid(data);
-      const head = Buffer.concat(frames.slice(0, at + 1));
-      const fast = await c.writeFailFast(Buffer.concat([head, ...frames.slice(at + 1)]), head.length);
-      return expectFail(c, 1007, { fast });
-    },
-  })),
-  ...INVALID.map(([name, bad], i): CaseSpec => ({
-    id: `6.8.${i + 1}`,
-    description: `Fail fast: one text frame with ${name} inside valid text in 1-byte chops; a pause after the invalid byte`,
-    async run(c) {
-      const data = around(bad);
-      const f = frame(OPCODE.text, data);
-      const cut = f.length - data.length + firstInvalid(data) + 1;
-      const fast = await c.writeFailFast(f, cut, undefined, 1);
-      return expectFail(c, 1007, { fast });
-    },
-  })),
+  ...INVALID.map(
+    ([name, data], i): CaseSpec => ({
+      id: `6.5.${i + 1}`,
+      description: `Send invalid UTF-8 as one text frame: ${name}: fail with 1007`,
+      async run(c) {
+        await c.send(OPCODE.text, data);
+        return expectFail(c, 1007);
+      },
+    }),
+  ),
+  ...INVALID.map(
+    ([name, bad], i): CaseSpec => ({
+      id: `6.6.${i + 1}`,
+      description: `Fail fast: one text frame with ${name} inside valid text, sent up to the invalid byte, a pause, then the rest`,
+      async run(c) {
+        const data = around(bad);
+        const f = frame(OPCODE.text, data);
+        const cut = f.length - data.length + firstInvalid(data) + 1;
+        const fast = await c.writeFailFast(f, cut);
+        return expectFail(c, 1007, { fast });
+      },
+    }),
+  ),
+  ...INVALID.map(
+    ([name, bad], i): CaseSpec => ({
+      id: `6.7.${i + 1}`,
+      description: `Fail fast: ${name} inside valid text, one byte per frame; a pause after the frame with the invalid byte`,
+      async run(c) {
+        const data = around(bad);
+        const frames = perByteFrames(data);
+        const at = firstInvalid(data);
+        const head = Buffer.concat(frames.slice(0, at + 1));
+        const fast = await c.writeFailFast(Buffer.concat([head, ...frames.slice(at + 1)]), head.length);
+        return expectFail(c, 1007, { fast });
+      },
+    }),
+  ),
+  ...INVALID.map(
+    ([name, bad], i): CaseSpec => ({
+      id: `6.8.${i + 1}`,
+      description: `Fail fast: one text frame with ${name} inside valid text in 1-byte chops; a pause after the invalid byte`,
+      async run(c) {
+        const data = around(bad);
+        const f = frame(OPCODE.text, data);
+        const cut = f.length - data.length + firstInvalid(data) + 1;
+        const fast = await c.writeFailFast(f, cut, undefined, 1);
+        return expectFail(c, 1007, { fast });
+      },
+    }),
+  ),
   {
     id: '6.9.1',
     description: 'Send a valid text message, then an invalid one: echo the first, fail with 1007',
@@ -211,9 +236,14 @@ export const cases: CaseSpec[] = [
   },
   {
     id: '6.9.2',
-    description: 'Fail fast: a 4-byte sequence split across frames whose continuation is invalid (F0 9D | 84 41 …); pause after the 41',
+    description:
+      'Fail fast: a 4-byte sequence split across frames whose continuation is invalid (F0 9D | 84 41 …); pause after the 41',
     async run(c) {
-      const f = Buffer.concat([frame(OPCODE.text, hex('41f09d'), { fin: false }), frame(OPCODE.cont, hex('8441424344'), { fin: false }), frame(OPCODE.cont, 'end')]);
+      const f = Buffer.concat([
+        frame(OPCODE.text, hex('41f09d'), { fin: false }),
+        frame(OPCODE.cont, hex('8441424344'), { fin: false }),
+        frame(OPCODE.cont, 'end'),
+      ]);
       const cut = f.indexOf(hex('8441')) + 2;
       const fast = await c.writeFailFast(f, cut);
       return expectFail(c, 1007, { fast });
@@ -229,9 +259,14 @@ export const cases: CaseSpec[] = [
   },
   {
     id: '6.9.4',
-    description: 'Fail fast: invalid byte in the first frame of a fragmented text message; pause before its continuation frames',
+    description:
+      'Fail fast: invalid byte in the first frame of a fragmented text message; pause before its continuation frames',
     async run(c) {
-      const f = Buffer.concat([frame(OPCODE.text, hex('4142c0'), { fin: false }), frame(OPCODE.cont, 'more', { fin: false }), frame(OPCODE.cont, 'end')]);
+      const f = Buffer.concat([
+        frame(OPCODE.text, hex('4142c0'), { fin: false }),
+        frame(OPCODE.cont, 'more', { fin: false }),
+        frame(OPCODE.cont, 'end'),
+      ]);
       const fast = await c.writeFailFast(f, frame(OPCODE.text, hex('4142c0'), { fin: false }).length);
       return expectFail(c, 1007, { fast });
     },

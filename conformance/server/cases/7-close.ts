@@ -4,12 +4,25 @@
 // reason up to 123 bytes (124 makes the frame too long: 1002), 1 byte (1002), an invalid UTF-8 reason
 // (1007). Codes: the valid ones are answered; those a peer must not send (0–999, 1004–1006, 1015,
 // 1016–2999) fail with 1002; 5000 and above are not defined by the RFC (INFORMATIONAL unless 1002).
-import { closePayload, expectCloseReply, expectEcho, expectFail, frame, ok, OPCODE, text, type CaseSpec, type Conn, type Outcome } from '../case.ts';
+import {
+  closePayload,
+  expectCloseReply,
+  expectEcho,
+  expectFail,
+  frame,
+  ok,
+  OPCODE,
+  text,
+  type CaseSpec,
+  type Conn,
+  type Outcome,
+} from '../case.ts';
 
 /** After the close handshake: the client must not have sent anything more than `msgs` echoes and `pongs` pongs. */
 function nothingAfterClose(c: Conn, outcome: Outcome, msgs: number, pongs = 0): Outcome {
   if (outcome.verdict !== 'OK') return outcome;
-  if (c.messages().length > msgs) return { verdict: 'FAILED', reason: `sent a message after the close frame (${c.messages().length - msgs} extra)` };
+  if (c.messages().length > msgs)
+    return { verdict: 'FAILED', reason: `sent a message after the close frame (${c.messages().length - msgs} extra)` };
   if (c.pongs().length > pongs) return { verdict: 'FAILED', reason: 'answered a ping that came after the close frame' };
   return outcome;
 }
@@ -66,7 +79,13 @@ export const cases: CaseSpec[] = [
     id: '7.1.5',
     description: 'Send text (no FIN), a close, then the continuation: nothing echoed',
     async run(c) {
-      await c.write(Buffer.concat([frame(OPCODE.text, 'frag', { fin: false }), frame(OPCODE.close, CLOSE_1000), frame(OPCODE.cont, 'ment')]));
+      await c.write(
+        Buffer.concat([
+          frame(OPCODE.text, 'frag', { fin: false }),
+          frame(OPCODE.close, CLOSE_1000),
+          frame(OPCODE.cont, 'ment'),
+        ]),
+      );
       c.closeSent = true;
       const outcome = await expectCloseReply(c, 1000);
       await c.waitFor(() => c.ended(), 300);
@@ -75,16 +94,22 @@ export const cases: CaseSpec[] = [
   },
   {
     id: '7.1.6',
-    description: 'Send a 256 KiB text message, a close and a ping at once: whether the echo goes out before the close reply is INFORMATIONAL',
+    description:
+      'Send a 256 KiB text message, a close and a ping at once: whether the echo goes out before the close reply is INFORMATIONAL',
     async run(c) {
       const big = Buffer.alloc(256 * 1024, 0x42);
-      await c.write(Buffer.concat([frame(OPCODE.text, big), frame(OPCODE.close, CLOSE_1000), frame(OPCODE.ping, 'after close')]));
+      await c.write(
+        Buffer.concat([frame(OPCODE.text, big), frame(OPCODE.close, CLOSE_1000), frame(OPCODE.ping, 'after close')]),
+      );
       c.closeSent = true;
       const outcome = await expectCloseReply(c, 1000);
       if (outcome.verdict !== 'OK') return outcome;
       if (c.pongs().length > 0) return { verdict: 'FAILED', reason: 'answered a ping that came after the close frame' };
       const echoed = c.messages().length;
-      return { verdict: 'INFORMATIONAL', reason: echoed ? 'echoed the message before the close reply' : 'closed without echoing the message' };
+      return {
+        verdict: 'INFORMATIONAL',
+        reason: echoed ? 'echoed the message before the close reply' : 'closed without echoing the message',
+      };
     },
   },
   {
@@ -168,36 +193,52 @@ export const cases: CaseSpec[] = [
       return expectCloseReply(c, 1000);
     },
   },
-  ...VALID_CODES.map((code, i): CaseSpec => ({
-    id: `7.3.${i + 1}`,
-    description: `Send a close with the valid code ${code}: answered (with ${code} or 1000)${REGISTERED_LATER.includes(code) ? '; 1002 is INFORMATIONAL (registered after RFC 6455)' : ''}`,
-    async run(c) {
-      const outcome = await expectCloseReply(c, code);
-      if (outcome.verdict === 'FAILED' && REGISTERED_LATER.includes(code) && c.clientClose()?.code === 1002) {
-        return { verdict: 'INFORMATIONAL', reason: `refused ${code} with 1002: it is in the IANA registry, not in RFC 6455` };
-      }
-      return outcome;
-    },
-  })),
-  ...INVALID_CODES.map((code, i): CaseSpec => ({
-    id: `7.4.${i + 1}`,
-    description: `Send a close with the code ${code}, which a peer must not send: fail with 1002`,
-    async run(c) {
-      await c.send(OPCODE.close, closePayload(code));
-      c.closeSent = true;
-      return expectFail(c, 1002);
-    },
-  })),
-  ...UNDEFINED_CODES.map((code, i): CaseSpec => ({
-    id: `7.5.${i + 1}`,
-    description: `Send a close with the code ${code}, beyond the RFC's ranges: 1002 is OK, anything else INFORMATIONAL`,
-    async run(c) {
-      await c.send(OPCODE.close, closePayload(code));
-      c.closeSent = true;
-      const outcome = await expectFail(c, 1002);
-      if (outcome.verdict === 'OK') return ok();
-      const close = c.clientClose();
-      return { verdict: 'INFORMATIONAL', reason: close ? `answered with ${close.code}` : c.ended() ? 'dropped TCP without a close frame' : 'did not answer' };
-    },
-  })),
+  ...VALID_CODES.map(
+    (code, i): CaseSpec => ({
+      id: `7.3.${i + 1}`,
+      description: `Send a close with the valid code ${code}: answered (with ${code} or 1000)${REGISTERED_LATER.includes(code) ? '; 1002 is INFORMATIONAL (registered after RFC 6455)' : ''}`,
+      async run(c) {
+        const outcome = await expectCloseReply(c, code);
+        if (outcome.verdict === 'FAILED' && REGISTERED_LATER.includes(code) && c.clientClose()?.code === 1002) {
+          return {
+            verdict: 'INFORMATIONAL',
+            reason: `refused ${code} with 1002: it is in the IANA registry, not in RFC 6455`,
+          };
+        }
+        return outcome;
+      },
+    }),
+  ),
+  ...INVALID_CODES.map(
+    (code, i): CaseSpec => ({
+      id: `7.4.${i + 1}`,
+      description: `Send a close with the code ${code}, which a peer must not send: fail with 1002`,
+      async run(c) {
+        await c.send(OPCODE.close, closePayload(code));
+        c.closeSent = true;
+        return expectFail(c, 1002);
+      },
+    }),
+  ),
+  ...UNDEFINED_CODES.map(
+    (code, i): CaseSpec => ({
+      id: `7.5.${i + 1}`,
+      description: `Send a close with the code ${code}, beyond the RFC's ranges: 1002 is OK, anything else INFORMATIONAL`,
+      async run(c) {
+        await c.send(OPCODE.close, closePayload(code));
+        c.closeSent = true;
+        const outcome = await expectFail(c, 1002);
+        if (outcome.verdict === 'OK') return ok();
+        const close = c.clientClose();
+        return {
+          verdict: 'INFORMATIONAL',
+          reason: close
+            ? `answered with ${close.code}`
+            : c.ended()
+              ? 'dropped TCP without a close frame'
+              : 'did not answer',
+        };
+      },
+    }),
+  ),
 ];

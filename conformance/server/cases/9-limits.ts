@@ -62,7 +62,11 @@ function fragmented(sub: number, isText: boolean): CaseSpec[] {
       const data = payloadFor(isText, total);
       const frames: Buffer[] = [];
       for (let at = 0; at < total; at += f) {
-        frames.push(frame(at === 0 ? (isText ? OPCODE.text : OPCODE.binary) : OPCODE.cont, data.subarray(at, at + f), { fin: at + f >= total }));
+        frames.push(
+          frame(at === 0 ? (isText ? OPCODE.text : OPCODE.binary) : OPCODE.cont, data.subarray(at, at + f), {
+            fin: at + f >= total,
+          }),
+        );
       }
       await c.write(Buffer.concat(frames));
       return expectEcho(c, [msgFor(isText, data)], { wait: waitFor(total) });
@@ -100,7 +104,8 @@ function roundTrips(sub: number, isText: boolean): CaseSpec[] {
         const echoed = await c.waitFor(() => c.messages().length > k || c.gone(), 5000);
         const got = c.messages()[k];
         if (!echoed || !got) return { verdict: 'FAILED', reason: `round trip ${k + 1} of ${count}: no echo` };
-        if (got.text !== isText || !got.data.equals(data)) return { verdict: 'FAILED', reason: `expected echo mismatch in round trip ${k + 1}` };
+        if (got.text !== isText || !got.data.equals(data))
+          return { verdict: 'FAILED', reason: `expected echo mismatch in round trip ${k + 1}` };
         got.data = Buffer.alloc(0); // keep memory flat
       }
       c.events.length = 0;

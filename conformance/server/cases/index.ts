@@ -11,7 +11,17 @@ import { cases as close } from './7-close.ts';
 import { cases as limits } from './9-limits.ts';
 import { cases as autofragment } from './10-autofragment.ts';
 
-export const allCases: CaseSpec[] = [...framing, ...pingpong, ...reservedBits, ...opcodes, ...fragmentation, ...utf8, ...close, ...limits, ...autofragment];
+export const allCases: CaseSpec[] = [
+  ...framing,
+  ...pingpong,
+  ...reservedBits,
+  ...opcodes,
+  ...fragmentation,
+  ...utf8,
+  ...close,
+  ...limits,
+  ...autofragment,
+];
 
 export type Selection = 'full' | 'quick';
 
@@ -21,7 +31,9 @@ export function selectCases(selection: Selection = 'full', only?: string[]): Cas
     const p = prefix.endsWith('.') ? prefix : prefix + '.';
     return id === prefix || id.startsWith(p);
   };
-  return allCases.filter((c) => (selection === 'full' || !c.heavy) && (!only || only.length === 0 || only.some((p) => match(c.id, p))));
+  return allCases.filter(
+    (c) => (selection === 'full' || !c.heavy) && (!only || only.length === 0 || only.some((p) => match(c.id, p))),
+  );
 }
 
 {
