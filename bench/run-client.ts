@@ -1,7 +1,7 @@
 // Runs one client in its own process and reads its figure: a `RESULT {json}` line from the JS
 // clients, `rps=N` from the Beast client. A client that fails or stalls is a failure with its reason.
 import type { Command } from './matrix.ts';
-import { runProcess } from './run-process.ts';
+import { type ProcessResult, runProcess } from './run-process.ts';
 
 export type ClientOutcome = { ok: true; rps: number } | { ok: false; reason: string };
 
@@ -10,7 +10,7 @@ export async function runClient(
   timeoutMs: number,
   register: (kill: () => void) => () => void,
 ): Promise<ClientOutcome> {
-  let run;
+  let run: ProcessResult;
   try {
     run = await runProcess(cmd.command, cmd.args, { env: cmd.env, timeoutMs, keepStderr: 2000, register });
   } catch (error) {
@@ -36,6 +36,7 @@ function parseResult(stdout: string): number | null {
 function lastLine(text: string): string {
   // Strip colours: Deno prints its errors in colour.
   const lines = text
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the colour codes being removed.
     .replace(/\x1b\[[0-9;]*m/g, '')
     .trim()
     .split('\n')

@@ -21,7 +21,7 @@ export function embedWasm() {
   }
   const out = join(root, 'src/generated/wasm.ts');
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, lines.join('\n') + '\n');
+  writeFileSync(out, `${lines.join('\n')}\n`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) embedWasm();

@@ -50,5 +50,5 @@ const report: Report = {
   runs,
 };
 const files = writeReport(out, report);
-console.log('\n' + summary(report));
+console.log(`\n${summary(report)}`);
 console.log(`\nreport: ${files.markdown}\n        ${files.json}`);

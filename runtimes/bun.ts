@@ -133,7 +133,7 @@ export const bunTransport: TransportFactory = (options: ConnectOptions, sink: Tr
           fail(
             new WebSocketError(
               'ERR_CONNECT',
-              `Could not connect to ${where}: ${code ? code + ': ' : ''}${error.message}`,
+              `Could not connect to ${where}: ${code ? `${code}: ` : ''}${error.message}`,
               { cause: error },
             ),
           );
@@ -145,7 +145,7 @@ export const bunTransport: TransportFactory = (options: ConnectOptions, sink: Tr
             fail(
               new WebSocketError(
                 secure ? 'ERR_TLS' : 'ERR_CONNECT',
-                `Connection to ${where} closed while connecting${error ? ': ' + error.message : ''}`,
+                `Connection to ${where} closed while connecting${error ? `: ${error.message}` : ''}`,
               ),
             );
         },

@@ -46,10 +46,10 @@ const STDERR_KEEP = 4096;
 /** Paths of the built binaries and certificate, or null when `npm run build:native` has not built them. */
 export function beastBinaries(): BeastBinaries | null {
   const bins: BeastBinaries = {
-    server: OUT_DIR + 'ws_echo_server',
-    client: OUT_DIR + 'ws_echo_client',
-    cert: OUT_DIR + 'server.crt',
-    key: OUT_DIR + 'server.key',
+    server: `${OUT_DIR}ws_echo_server`,
+    client: `${OUT_DIR}ws_echo_client`,
+    cert: `${OUT_DIR}server.crt`,
+    key: `${OUT_DIR}server.key`,
   };
   return Object.values(bins).every((path) => existsSync(path)) ? bins : null;
 }

@@ -174,8 +174,8 @@ type MaskFn = (source: Uint8Array, mask: Uint8Array, output: Uint8Array, offset:
  */
 export function loadBufferutil(): { mask: MaskFn; version: string } | { error: string } {
   try {
-    const bu = require(nodeModules + 'bufferutil/index.js') as { mask: MaskFn };
-    const version = (require(nodeModules + 'bufferutil/package.json') as { version: string }).version;
+    const bu = require(`${nodeModules}bufferutil/index.js`) as { mask: MaskFn };
+    const version = (require(`${nodeModules}bufferutil/package.json`) as { version: string }).version;
     const a = randomBytes(100);
     const b = Buffer.from(a);
     bu.mask(b, KEY_BYTES, b, 0, b.length);
@@ -202,7 +202,7 @@ export function loadWsJsMask(): { mask: MaskFn; version: string } | { error: str
     const saved = process.env.WS_NO_BUFFER_UTIL;
     process.env.WS_NO_BUFFER_UTIL = '1';
     try {
-      const m = require(nodeModules + 'ws/lib/buffer-util.js') as { mask: MaskFn };
+      const m = require(`${nodeModules}ws/lib/buffer-util.js`) as { mask: MaskFn };
       wsBufferUtil = { mask: m.mask, name: m.mask.name };
     } finally {
       if (saved === undefined) delete process.env.WS_NO_BUFFER_UTIL;
@@ -215,7 +215,7 @@ export function loadWsJsMask(): { mask: MaskFn; version: string } | { error: str
 }
 
 export function wsVersion(): string {
-  return (require(nodeModules + 'ws/package.json') as { version: string }).version;
+  return (require(`${nodeModules}ws/package.json`) as { version: string }).version;
 }
 
 export interface WsReceiver {
@@ -227,7 +227,7 @@ export interface WsReceiver {
 /** ws's Receiver, by file path (Bun maps the bare specifier `ws` to its own client). */
 export function wsReceiver(): new (options: Record<string, unknown>) => WsReceiver {
   loadWsJsMask(); // buffer-util first, so that the receiver shares the JS one
-  return require(nodeModules + 'ws/lib/receiver.js');
+  return require(`${nodeModules}ws/lib/receiver.js`);
 }
 
 /**

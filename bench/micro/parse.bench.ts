@@ -28,8 +28,7 @@ export function registerParse(): void {
             let n = 0;
             for (let i = 0; i < chunks.length; i++) {
               codec.push(chunks[i]);
-              let ev: Event;
-              while ((ev = codec.next()) !== Event.NeedMore) {
+              for (let ev = codec.next(); ev !== Event.NeedMore; ev = codec.next()) {
                 if (ev !== Event.Data)
                   throw new Error(`bench/micro: ${v.name} reported event ${ev} (${codec.errorKind})`);
                 do_not_optimize(codec.message());

@@ -11,7 +11,7 @@ export function writeResults(
   measurements: Measurement[],
 ): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'results.json'), JSON.stringify({ environment, options, measurements }, null, 2) + '\n');
+  writeFileSync(join(dir, 'results.json'), `${JSON.stringify({ environment, options, measurements }, null, 2)}\n`);
   const header = 'client,runtime,api,size,tls,median_rps,min_rps,max_rps,rounds,failures';
   const rows = measurements.map((m) =>
     [
@@ -27,5 +27,5 @@ export function writeResults(
       JSON.stringify(m.failures.join(' | ')),
     ].join(','),
   );
-  writeFileSync(join(dir, 'results.csv'), [header, ...rows].join('\n') + '\n');
+  writeFileSync(join(dir, 'results.csv'), `${[header, ...rows].join('\n')}\n`);
 }

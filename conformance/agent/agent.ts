@@ -7,10 +7,11 @@ export interface WebSocketLike {
   readonly readyState: number;
   send(data: string | ArrayBuffer | ArrayBufferView): void;
   close(code?: number, reason?: string): void;
-  onopen: ((event: any) => unknown) | null;
-  onmessage: ((event: any) => unknown) | null;
-  onerror: ((event: any) => unknown) | null;
-  onclose: ((event: any) => unknown) | null;
+  // Each runtime's WebSocket types its events its own way: an agent reads only data, code and reason.
+  onopen: ((event: never) => unknown) | null;
+  onmessage: ((event: never) => unknown) | null;
+  onerror: ((event: never) => unknown) | null;
+  onclose: ((event: never) => unknown) | null;
 }
 export type WebSocketClass = new (url: string) => WebSocketLike;
 

@@ -6,7 +6,7 @@
 //   GET /updateReports?agent=A     a WebSocket that closes at once; marks A's run as done (onReport)
 //   GET /results?agent=A           plain HTTP: A's results so far, JSON (for agents in other processes)
 import { createHash } from 'node:crypto';
-import net from 'node:net';
+import type net from 'node:net';
 import { Conn, type CaseResult, type CaseSpec } from './case.ts';
 import { closePayload, frame, OPCODE } from './case.ts';
 import { httpReply, rawHttpServer } from './raw-http.ts';
@@ -125,7 +125,7 @@ export async function startFuzzingServer(options: FuzzingServerOptions): Promise
     const started = performance.now();
     const timeout = spec.timeout ?? DEFAULT_TIMEOUT;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    let outcome;
+    let outcome: Awaited<ReturnType<CaseSpec['run']>>;
     try {
       outcome = await Promise.race([
         spec.run(c),

@@ -1,6 +1,6 @@
 // The codec ABI (assembly/ABI.md), shared by the AssemblyScript and C backends.
 
-export const enum Event {
+export enum Event {
   NeedMore = 0,
   Data = 1,
   Ping = 2,
@@ -9,7 +9,7 @@ export const enum Event {
   Error = 5,
 }
 
-export const enum Slot {
+export enum Slot {
   Event = 0,
   Opcode = 1,
   Flags = 2,
@@ -29,12 +29,12 @@ export const enum Slot {
   FrameDone = 17,
 }
 
-export const enum Role {
+export enum Role {
   Client = 0,
   Server = 1,
 }
 
-export const enum Opcode {
+export enum Opcode {
   Continuation = 0,
   Text = 1,
   Binary = 2,

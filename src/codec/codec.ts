@@ -1,6 +1,6 @@
 // One codec instance: typed views over its memory (refreshed in one place after growth) and thin
 // methods over the ABI. No copy between JS and WASM beyond what a caller asks for.
-import { Event, Role, Slot, errorKinds, type CodecExports, type ErrorKind } from './abi.ts';
+import { type Event, Role, Slot, errorKinds, type CodecExports, type ErrorKind } from './abi.ts';
 import { instantiateCodec, simdSupported, type Backend } from './loader.ts';
 
 export interface CodecOptions {
@@ -73,7 +73,8 @@ export class Codec {
     const space = this.record[Slot.RxSpace];
     const view = this.rxView;
     if (view !== null && view.byteOffset === ptr && view.length === space) return view;
-    return (this.rxView = new Uint8Array(this.buffer, ptr, space));
+    this.rxView = new Uint8Array(this.buffer, ptr, space);
+    return this.rxView;
   }
 
   /** `n` bytes were written into the view rxReserve returned. */
@@ -122,7 +123,8 @@ export class Codec {
     const len = this.record[Slot.MsgLen];
     const view = this.msgView;
     if (view !== null && view.byteOffset === ptr && view.length === len) return view;
-    return (this.msgView = new Uint8Array(this.buffer, ptr, len));
+    this.msgView = new Uint8Array(this.buffer, ptr, len);
+    return this.msgView;
   }
   /** Close code: of a received close frame (1005 when absent), or of an error. */
   get closeCode(): number {

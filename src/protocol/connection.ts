@@ -10,6 +10,7 @@ import {
   buildRequest,
   createKey,
   parseResponseHead,
+  type ResponseHead,
   protocolsProblem,
   verifyResponse,
 } from './handshake.ts';
@@ -65,7 +66,7 @@ function isSendableCloseCode(code: number): boolean {
   );
 }
 
-const enum ReadTarget {
+enum ReadTarget {
   Discard,
   Head,
   Codec,
@@ -225,7 +226,8 @@ export class Connection implements TransportSink {
   readBuffer(): Uint8Array {
     if (this.readyState === CONNECTING) {
       this.readTarget = ReadTarget.Head;
-      return (this.headView = this.headSpace());
+      this.headView = this.headSpace();
+      return this.headView;
     }
     this.readTarget = ReadTarget.Discard;
     if (!this.receiving) return this.discard;
@@ -295,7 +297,7 @@ export class Connection implements TransportSink {
   }
 
   private checkHead(): void {
-    let head;
+    let head: ResponseHead | null;
     try {
       head = parseResponseHead(this.head.subarray(0, this.headLength));
       if (head === null) return;
@@ -679,7 +681,7 @@ export class Connection implements TransportSink {
     if (!this.closeReceived && this.failure === null) {
       const lost = new WebSocketError(
         'ERR_CONNECTION_LOST',
-        `The connection to ${this.where} ended without a close handshake${error ? ': ' + error.message : ''}`,
+        `The connection to ${this.where} ended without a close handshake${error ? `: ${error.message}` : ''}`,
         { cause: error },
       );
       this.failure = lost;

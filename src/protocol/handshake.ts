@@ -48,7 +48,7 @@ export function buildRequest(
   if (endpoint.authorization !== null && !names.includes('authorization'))
     lines.push(`Authorization: ${endpoint.authorization}`);
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
-  const text = lines.join('\r\n') + '\r\n\r\n';
+  const text = `${lines.join('\r\n')}\r\n\r\n`;
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
@@ -97,7 +97,7 @@ export function parseResponseHead(bytes: Uint8Array): ResponseHead | null {
 }
 
 function hasToken(value: string | undefined, token: string): boolean {
-  return value !== undefined && value.split(',').some((part) => part.trim().toLowerCase() === token);
+  return value?.split(',').some((part) => part.trim().toLowerCase() === token) ?? false;
 }
 
 /** Checks a response against RFC 6455 §4.1; returns the chosen subprotocol and extensions. */
@@ -109,7 +109,7 @@ export function verifyResponse(
   if (head.status !== 101) {
     throw new WebSocketError(
       'ERR_HANDSHAKE_STATUS',
-      `Unexpected server response: ${head.status}${head.statusText ? ' ' + head.statusText : ''} (expected 101 Switching Protocols)`,
+      `Unexpected server response: ${head.status}${head.statusText ? ` ${head.statusText}` : ''} (expected 101 Switching Protocols)`,
       { status: head.status },
     );
   }

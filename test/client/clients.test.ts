@@ -85,7 +85,7 @@ async function runRunner(
     } catch {
       // not a result line
     }
-    if (line !== '') stray += line + '\n';
+    if (line !== '') stray += `${line}\n`;
   }
   return { lines, code: run.code, signal: run.signal, hung: run.hung, stderr: run.stderr, stray };
 }

@@ -390,9 +390,9 @@ const websocketScenarios: Scenario[] = [
     async run(env) {
       const W = env.WebSocket as unknown as { CONNECTING: number; OPEN: number; CLOSING: number; CLOSED: number };
       eq([W.CONNECTING, W.OPEN, W.CLOSING, W.CLOSED].join(), '0,1,2,3', 'static constants');
-      const ws = new env.WebSocket(env.echoUrl.replace(/^ws:/, 'http:') + 'path?q=1');
+      const ws = new env.WebSocket(`${env.echoUrl.replace(/^ws:/, 'http:')}path?q=1`);
       eq([ws.CONNECTING, ws.OPEN, ws.CLOSING, ws.CLOSED].join(), '0,1,2,3', 'instance constants');
-      eq(ws.url, env.echoUrl + 'path?q=1', 'url (http: becomes ws:)');
+      eq(ws.url, `${env.echoUrl}path?q=1`, 'url (http: becomes ws:)');
       eq(ws.readyState, 0, 'readyState while connecting');
       eq(ws.binaryType, 'blob', 'binaryType default');
       ws.binaryType = 'nonsense' as 'blob';
@@ -514,7 +514,12 @@ const websocketScenarios: Scenario[] = [
         events.push('error');
         error = e;
       };
-      const closed = new Promise<CloseEventLike>((resolve) => (ws.onclose = (e) => (events.push('close'), resolve(e))));
+      const closed = new Promise<CloseEventLike>((resolve) => {
+        ws.onclose = (e) => {
+          events.push('close');
+          resolve(e);
+        };
+      });
       const e = await within(closed, 5000, 'close');
       eq(events.join(), 'error,close', 'events');
       eq(e.code, 1006, 'close code');
@@ -603,7 +608,7 @@ const handshakeScenarios: Scenario[] = [
       const m = await rec.message(0);
       eq(new TextDecoder().decode(m.data), 'over IPv6', 'echo');
       const r = await wire(env, id);
-      eq(r.headers['host'], new URL(v6).host, 'Host');
+      eq(r.headers.host, new URL(v6).host, 'Host');
       conn.close(1000);
       await rec.close();
     },
@@ -613,7 +618,7 @@ const handshakeScenarios: Scenario[] = [
     async run(env) {
       const { url, id } = scripted(env, '/ws', { protocol: 'b' });
       const rec = new Recorder();
-      const conn = await env.connect(url + '&x=%20y', rec, {
+      const conn = await env.connect(`${url}&x=%20y`, rec, {
         protocols: ['a', 'b'],
         headers: { 'X-Test': 'hello', Authorization: 'Bearer t' },
       });
@@ -623,15 +628,15 @@ const handshakeScenarios: Scenario[] = [
         r.requestLine.startsWith(`GET /ws?id=${id}`) && r.requestLine.endsWith('&x=%20y HTTP/1.1'),
         `request line ${r.requestLine}`,
       );
-      eq(r.headers['host'], new URL(env.scriptedUrl).host, 'Host');
-      eq(r.headers['upgrade']?.toLowerCase(), 'websocket', 'Upgrade');
-      eq(r.headers['connection']?.toLowerCase(), 'upgrade', 'Connection');
+      eq(r.headers.host, new URL(env.scriptedUrl).host, 'Host');
+      eq(r.headers.upgrade?.toLowerCase(), 'websocket', 'Upgrade');
+      eq(r.headers.connection?.toLowerCase(), 'upgrade', 'Connection');
       eq(r.headers['sec-websocket-version'], '13', 'version');
       const key = atob(r.headers['sec-websocket-key'] ?? '');
       eq(key.length, 16, 'the key is 16 bytes, base64');
       eq(r.headers['sec-websocket-protocol'], 'a, b', 'subprotocols offered');
       eq(r.headers['x-test'], 'hello', 'extra header');
-      eq(r.headers['authorization'], 'Bearer t', 'extra header');
+      eq(r.headers.authorization, 'Bearer t', 'extra header');
       // A second connection gets another key.
       const { url: url2, id: id2 } = scripted(env, '/ws');
       const rec2 = new Recorder();

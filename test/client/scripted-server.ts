@@ -13,7 +13,7 @@
 //   /bad-accept, /no-upgrade, /no-connection, /close-mid-header, /silent (never answers), /garbage
 //   /result?id=X   JSON: what connection X sent (see Record).
 import { createHash } from 'node:crypto';
-import net from 'node:net';
+import type net from 'node:net';
 import { FrameReader, type ClientFrame } from '../../conformance/server/frame-reader.ts';
 import { httpReply, rawHttpServer } from '../../conformance/server/raw-http.ts';
 
@@ -107,13 +107,13 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
       extra: string[] = [],
       opts: { upgrade?: boolean; connection?: boolean; accept?: string } = {},
     ) =>
-      [
+      `${[
         'HTTP/1.1 101 Switching Protocols',
         ...(opts.upgrade === false ? [] : ['Upgrade: websocket']),
         ...(opts.connection === false ? [] : ['Connection: Upgrade']),
         `Sec-WebSocket-Accept: ${opts.accept ?? accept}`,
         ...extra,
-      ].join('\r\n') + '\r\n\r\n';
+      ].join('\r\n')}\r\n\r\n`;
 
     switch (target.pathname) {
       case '/status': {

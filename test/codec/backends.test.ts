@@ -26,7 +26,8 @@ function rng(seed: number) {
     s >>>= 0;
     s ^= s >>> 17;
     s ^= s << 5;
-    return (s >>>= 0);
+    s >>>= 0;
+    return s;
   };
   const int = (n: number) => u32() % n; // [0, n)
   return {
@@ -436,8 +437,13 @@ for (const simd of flavours) {
             `frame ${i} bytes`,
           );
           const op = r.int(4);
-          if (op === 0) p.as.wasm.tx_pin(), p.c.wasm.tx_pin();
-          else if (op === 1) p.as.wasm.tx_release(), p.c.wasm.tx_release();
+          if (op === 0) {
+            p.as.wasm.tx_pin();
+            p.c.wasm.tx_pin();
+          } else if (op === 1) {
+            p.as.wasm.tx_release();
+            p.c.wasm.tx_release();
+          }
         }
       }
     });

@@ -14,6 +14,7 @@ for (const backend of availableBackends()) {
     const more = server.next();
     const client = new Codec({ backend, simd, role: Role.Client });
     const built = Array.from(client.frame(0x81, new TextEncoder().encode('Hello'), 0x3d21fa37));
+    // biome-ignore lint/suspicious/noThenProperty: a plain result record (the event after this one), never awaited.
     results.push({ backend, simd, event: ev, fin: server.fin, text, then: more, built });
   }
 }

@@ -42,6 +42,7 @@ function checkReport(stdout: string): void {
       event: 1,
       fin: true,
       text: 'Hello',
+      // biome-ignore lint/suspicious/noThenProperty: loader-check.ts's result record, never awaited.
       then: 0,
       built: maskedHelloBuilt,
     });
@@ -49,7 +50,7 @@ function checkReport(stdout: string): void {
 }
 
 describe('loader', () => {
-  test('node, in process: every variant compiles once and speaks ABI version ' + ABI_VERSION, () => {
+  test(`node, in process: every variant compiles once and speaks ABI version ${ABI_VERSION}`, () => {
     assert.equal(simdSupported, true);
     for (const v of variants) {
       assert.equal(codecModule(v.backend, v.simd), codecModule(v.backend, v.simd), 'compiled once');

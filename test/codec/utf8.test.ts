@@ -136,7 +136,10 @@ for (const v of variants) {
 
     test('validateUtf8 on random bytes and random code points', () => {
       let seed = 12345;
-      const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) / (1 << 24);
+      const rnd = () => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return (seed >>> 8) / (1 << 24);
+      };
       const leads = [0x00, 0x41, 0x7f, 0x80, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff];
       for (let n = 0; n < 3000; n++) {
         const len = Math.floor(rnd() * 40);

@@ -53,9 +53,9 @@ async function runChild(runtime: (typeof runtimes)[number], config: HostileConfi
       const parsed = JSON.parse(line);
       if (typeof parsed.uncaught === 'string') outcome.uncaught.push(parsed.uncaught);
       else if (typeof parsed.ok === 'boolean') outcome.result = parsed;
-      else outcome.stray += line + '\n';
+      else outcome.stray += `${line}\n`;
     } catch {
-      outcome.stray += line + '\n';
+      outcome.stray += `${line}\n`;
     }
   }
   return outcome;

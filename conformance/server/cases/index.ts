@@ -28,7 +28,7 @@ export type Selection = 'full' | 'quick';
 /** `only`: id prefixes matched on whole components ("6" and "6." both mean group 6; "9.1" means 9.1.*). */
 export function selectCases(selection: Selection = 'full', only?: string[]): CaseSpec[] {
   const match = (id: string, prefix: string) => {
-    const p = prefix.endsWith('.') ? prefix : prefix + '.';
+    const p = prefix.endsWith('.') ? prefix : `${prefix}.`;
     return id === prefix || id.startsWith(p);
   };
   return allCases.filter(
