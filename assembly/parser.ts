@@ -123,91 +123,137 @@ export function rxCommit(n: usize): void {
   fed += <f64>n;
 }
 
+// Opcodes (RFC 6455 §5.2).
+const OP_CONTINUATION: i32 = 0;
+const OP_TEXT: i32 = 1;
+const OP_BINARY: i32 = 2;
+const OP_CLOSE: i32 = 8;
+const OP_PING: i32 = 9;
+const OP_PONG: i32 = 10;
+
+// The header being read (set by readHeader, as ws's receiver keeps its _fin, _opcode, _payloadLength).
+let hdB0: u32 = 0;
+let hdOpcode: i32 = 0;
+let hdMasked: bool = false;
+let hdSize: usize = 0; // header bytes, mask key included
+let hdLen: usize = 0; // payload length
+let hdKey: u32 = 0;
+
+// One event per call: the payload of the data frame under way, else the next frame's header, then
+// that frame (a control frame whole; a data frame's payload as it arrives).
 export function next(): i32 {
   if (failed) return ERROR;
   while (true) {
     if (inFrame) return continueFrame();
-    const avail = writePos - readPos;
-    if (avail < 2) return NEED_MORE;
-    const p = readPos;
-    const b0 = <u32>load<u8>(p);
-    const b1 = <u32>load<u8>(p + 1);
-    const fin = (b0 & 0x80) != 0;
-    const opcode = <i32>(b0 & 0x0f);
-    const control = opcode >= 8;
-    if ((b0 & 0x70 & ~allowedRsv) != 0) return fail(E.RSV_SET, p);
-    if ((opcode > 2 && opcode < 8) || opcode > 10) return fail(E.RESERVED_OPCODE, p);
-    if (control && !fin) return fail(E.CONTROL_FRAGMENTED, p);
-    if (opcode == 0 && !msgActive) return fail(E.UNEXPECTED_CONTINUATION, p);
-    if ((opcode == 1 || opcode == 2) && msgActive) return fail(E.EXPECTED_CONTINUATION, p);
-    const masked = (b1 & 0x80) != 0;
-    if (masked && role == ROLE_CLIENT) return fail(E.MASK_UNEXPECTED, p + 1);
-    if (!masked && role == ROLE_SERVER) return fail(E.MASK_REQUIRED, p + 1);
-    const len7 = b1 & 0x7f;
-    if (control && len7 > 125) return fail(E.CONTROL_TOO_LONG, p + 1);
-    let hdr: usize = 2;
-    let len: usize = <usize>len7;
-    if (len7 == 126) {
-      if (avail < 4) return NEED_MORE;
-      len = <usize>bswap<u16>(load<u16>(p + 2));
-      hdr = 4;
-    } else if (len7 == 127) {
-      if (avail < 10) return NEED_MORE;
-      const len64 = bswap<u64>(load<u64>(p + 2));
-      if ((len64 >> 63) != 0) return fail(E.LENGTH_MSB_SET, p + 2);
-      if (len64 > <u64>maxMessage) return fail(E.MESSAGE_TOO_BIG, p + 9);
-      len = <usize>len64;
-      hdr = 10;
-    }
-    if (!control) {
-      const before: usize = opcode == 0 ? msgLen : 0;
-      if (len > maxMessage || before + len > maxMessage) return fail(E.MESSAGE_TOO_BIG, p + hdr - 1);
-    }
-    if (masked) hdr += 4;
-    if (avail < hdr) return NEED_MORE;
-    const key: u32 = masked ? load<u32>(p + hdr - 4) : 0;
-
-    if (control) {
-      if (avail < hdr + len) return NEED_MORE;
-      const payload = p + hdr;
-      if (masked) maskInPlace(payload, len, key, 0);
-      let code: i32 = 1005;
-      if (opcode == 8) {
-        if (len == 1) return fail(E.CLOSE_PAYLOAD_ONE_BYTE, payload);
-        if (len >= 2) {
-          code = <i32>bswap<u16>(load<u16>(payload));
-          if (!E.isValidCloseCode(code)) return fail(E.CLOSE_CODE_INVALID, payload + 1);
-          const bad = utf8Validate(payload + 2, len - 2);
-          if (bad >= 0) return fail(E.INVALID_UTF8_CLOSE_REASON, payload + 2 + <usize>bad);
-        }
-      }
-      readPos = payload + len;
-      R.put(R.OPCODE, opcode);
-      R.put(R.FLAGS, <i32>(b0 & 0xf0));
-      R.put(R.PAYLOAD_PTR, <i32>payload);
-      R.put(R.PAYLOAD_LEN, <i32>len);
-      R.put(R.CLOSE_CODE, code);
-      return opcode == 9 ? PING : opcode == 10 ? PONG : CLOSE;
-    }
-
-    readPos = p + hdr;
-    if (opcode != 0) {
-      msgActive = true;
-      msgOpcode = opcode;
-      msgStart = readPos;
-      msgLen = 0;
-      utf8Reset();
-    }
-    inFrame = true;
-    frOpcode = opcode;
-    frFlags = <i32>(b0 & 0xf0);
-    frLen = len;
-    frDone = 0;
-    frKey = key;
-    frMasked = masked;
-    frPayload = msgStart + msgLen;
+    const header = readHeader();
+    if (header != DATA) return header; // NEED_MORE or ERROR
+    if (hdOpcode >= OP_CLOSE) return controlFrame();
+    startDataFrame();
   }
   return NEED_MORE;
+}
+
+// Reads and checks a whole header at readPos: the first two bytes (readInfo), the extended length and
+// the mask key. DATA when it is complete, NEED_MORE when not all of it has arrived, or ERROR.
+function readHeader(): i32 {
+  const avail = writePos - readPos;
+  if (avail < 2) return NEED_MORE;
+  const p = readPos;
+  const info = readInfo(p);
+  if (info != DATA) return info;
+  const len7 = <u32>load<u8>(p + 1) & 0x7f;
+  let size: usize = 2;
+  let len: usize = <usize>len7;
+  if (len7 == 126) {
+    if (avail < 4) return NEED_MORE;
+    len = <usize>bswap<u16>(load<u16>(p + 2));
+    size = 4;
+  } else if (len7 == 127) {
+    if (avail < 10) return NEED_MORE;
+    const len64 = bswap<u64>(load<u64>(p + 2));
+    if ((len64 >> 63) != 0) return fail(E.LENGTH_MSB_SET, p + 2);
+    if (len64 > <u64>maxMessage) return fail(E.MESSAGE_TOO_BIG, p + 9);
+    len = <usize>len64;
+    size = 10;
+  }
+  if (hdOpcode < OP_CLOSE) {
+    const before: usize = hdOpcode == OP_CONTINUATION ? msgLen : 0;
+    if (len > maxMessage || before + len > maxMessage) return fail(E.MESSAGE_TOO_BIG, p + size - 1);
+  }
+  if (hdMasked) size += 4;
+  if (avail < size) return NEED_MORE;
+  hdSize = size;
+  hdLen = len;
+  hdKey = hdMasked ? load<u32>(p + size - 4) : 0;
+  return DATA;
+}
+
+// The first two header bytes: FIN, RSV bits, opcode, mask bit and the 7-bit length, checked against
+// the role, the negotiated RSV bits and the message under way.
+function readInfo(p: usize): i32 {
+  const b0 = <u32>load<u8>(p);
+  const b1 = <u32>load<u8>(p + 1);
+  const fin = (b0 & 0x80) != 0;
+  const opcode = <i32>(b0 & 0x0f);
+  const control = opcode >= OP_CLOSE;
+  if ((b0 & 0x70 & ~allowedRsv) != 0) return fail(E.RSV_SET, p);
+  if ((opcode > OP_BINARY && opcode < OP_CLOSE) || opcode > OP_PONG) return fail(E.RESERVED_OPCODE, p);
+  if (control && !fin) return fail(E.CONTROL_FRAGMENTED, p);
+  if (opcode == OP_CONTINUATION && !msgActive) return fail(E.UNEXPECTED_CONTINUATION, p);
+  if ((opcode == OP_TEXT || opcode == OP_BINARY) && msgActive) return fail(E.EXPECTED_CONTINUATION, p);
+  const masked = (b1 & 0x80) != 0;
+  if (masked && role == ROLE_CLIENT) return fail(E.MASK_UNEXPECTED, p + 1);
+  if (!masked && role == ROLE_SERVER) return fail(E.MASK_REQUIRED, p + 1);
+  if (control && (b1 & 0x7f) > 125) return fail(E.CONTROL_TOO_LONG, p + 1);
+  hdB0 = b0;
+  hdOpcode = opcode;
+  hdMasked = masked;
+  return DATA;
+}
+
+// A control frame, whole (at most 125 bytes, never fragmented): unmasked and checked in place.
+function controlFrame(): i32 {
+  const len = hdLen;
+  if (writePos - readPos < hdSize + len) return NEED_MORE;
+  const payload = readPos + hdSize;
+  if (hdMasked) maskInPlace(payload, len, hdKey, 0);
+  let code: i32 = 1005;
+  if (hdOpcode == OP_CLOSE) {
+    if (len == 1) return fail(E.CLOSE_PAYLOAD_ONE_BYTE, payload);
+    if (len >= 2) {
+      code = <i32>bswap<u16>(load<u16>(payload));
+      if (!E.isValidCloseCode(code)) return fail(E.CLOSE_CODE_INVALID, payload + 1);
+      const bad = utf8Validate(payload + 2, len - 2);
+      if (bad >= 0) return fail(E.INVALID_UTF8_CLOSE_REASON, payload + 2 + <usize>bad);
+    }
+  }
+  readPos = payload + len;
+  R.put(R.OPCODE, hdOpcode);
+  R.put(R.FLAGS, <i32>(hdB0 & 0xf0));
+  R.put(R.PAYLOAD_PTR, <i32>payload);
+  R.put(R.PAYLOAD_LEN, <i32>len);
+  R.put(R.CLOSE_CODE, code);
+  return hdOpcode == OP_PING ? PING : hdOpcode == OP_PONG ? PONG : CLOSE;
+}
+
+// A data frame's header is read: its payload follows the message so far (a new message starts here).
+function startDataFrame(): void {
+  readPos += hdSize;
+  if (hdOpcode != OP_CONTINUATION) {
+    msgActive = true;
+    msgOpcode = hdOpcode;
+    msgStart = readPos;
+    msgLen = 0;
+    utf8Reset();
+  }
+  inFrame = true;
+  frOpcode = hdOpcode;
+  frFlags = <i32>(hdB0 & 0xf0);
+  frLen = hdLen;
+  frDone = 0;
+  frKey = hdKey;
+  frMasked = hdMasked;
+  frPayload = msgStart + msgLen;
 }
 
 // Takes in what has arrived of the current data frame's payload; reports the frame when complete.
@@ -216,20 +262,18 @@ function continueFrame(): i32 {
   if (n > 0) {
     const src = readPos;
     if (frMasked) maskInPlace(src, n, rotateKey(frKey, <i32>(frDone & 3)), 0);
-    if (msgOpcode == 1 && !utf8Feed(src, n)) return fail(E.INVALID_UTF8, src + <usize>utf8ErrorIndex);
+    if (msgOpcode == OP_TEXT && !utf8Feed(src, n)) return fail(E.INVALID_UTF8, src + <usize>utf8ErrorIndex);
     const dst = msgStart + msgLen;
     if (dst != src) memory.copy(dst, src, n);
     msgLen += n;
     frDone += n;
     readPos += n;
   }
-  R.put(R.FRAME_LEN, <i32>frLen);
-  R.put(R.FRAME_DONE, <i32>frDone);
   if (frDone < frLen) return NEED_MORE;
   inFrame = false;
   const fin = (frFlags & 0x80) != 0;
   if (fin) {
-    if (msgOpcode == 1 && utf8State != UTF8_ACCEPT) return fail(E.INVALID_UTF8, readPos);
+    if (msgOpcode == OP_TEXT && utf8State != UTF8_ACCEPT) return fail(E.INVALID_UTF8, readPos);
     msgActive = false;
   }
   R.put(R.OPCODE, frOpcode);

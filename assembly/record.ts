@@ -14,8 +14,6 @@ export const RX_SPACE: i32 = 11;
 export const ERROR_OFFSET: i32 = 12; // f64 over slots 12-13
 export const TX_FRAME_PTR: i32 = 14;
 export const TX_FRAME_LEN: i32 = 15;
-export const FRAME_LEN: i32 = 16;
-export const FRAME_DONE: i32 = 17;
 export const RECORD_SLOTS: i32 = 32;
 
 export let record: usize = 0;

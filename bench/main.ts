@@ -1,5 +1,6 @@
 // The cross-runtime benchmark: every client, each in its own process, in a request/response loop
 // against one echo server; rounds interleave the clients; results go to a table, JSON, CSV and charts.
+// `--connections N` runs the many-connections scenario instead (bench/connections/).
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
@@ -12,6 +13,7 @@ import { summarize, type Measurement } from './report/measurements.ts';
 import { renderTables } from './report/table.ts';
 import { writeResults } from './report/files.ts';
 import { writeCharts } from './report/charts.ts';
+import { runConnections } from './connections/run.ts';
 
 function selectClients(options: BenchOptions): ClientSpec[] {
   const specs = allClients().filter(
@@ -46,7 +48,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (options.micro) return runMicro();
-  const specs = selectClients(options);
+  const specs = options.connections === null ? selectClients(options) : [];
   const server = await startEchoServer(options.server);
   const kills = new Set<() => void>();
   const onSignal = () => {
@@ -63,6 +65,18 @@ async function main(): Promise<number> {
     console.log(
       `${environment.cpu}, ${environment.cores} cores, ${environment.os}; node ${environment.runtimes.node}, bun ${environment.runtimes.bun}, ${environment.runtimes.deno}`,
     );
+    const register = (kill: () => void) => {
+      kills.add(kill);
+      return () => kills.delete(kill);
+    };
+    if (options.connections !== null)
+      return await runConnections(
+        options,
+        url,
+        options.tls ? (server.ca ?? undefined) : undefined,
+        environment,
+        register,
+      );
     console.log(
       `${specs.length} clients × ${options.sizes.length} sizes × ${options.rounds} rounds, ${options.duration} s each after ${options.warmup} warm-up round trips`,
     );
@@ -110,10 +124,7 @@ async function main(): Promise<number> {
             warmup: options.warmup,
             ca: options.tls ? (server.ca ?? undefined) : undefined,
           });
-          const outcome = await runClient(command, timeoutMs, (kill) => {
-            kills.add(kill);
-            return () => kills.delete(kill);
-          });
+          const outcome = await runClient(command, timeoutMs, register);
           const m = measurements.get(`${spec.client}/${spec.runtime}/${size}`)!;
           if (outcome.ok) m.rounds.push(outcome.rps);
           else m.failures.push(outcome.reason);

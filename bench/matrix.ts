@@ -46,7 +46,27 @@ function jsArgs(run: ClientRun, extra: string[] = []): string[] {
   return [...args, ...extra];
 }
 
+/** Flags for the runtime itself, before the file: Node's, and Deno's after `run -A`. */
+export interface RuntimeFlags {
+  node?: string[];
+  deno?: string[];
+}
+
 // How each runtime starts a TypeScript file, and how it trusts the server's certificate.
+export function runtimeCommand(
+  runtime: Exclude<Runtime, 'c++'>,
+  file: string,
+  args: string[],
+  ca: string | undefined,
+  flags: RuntimeFlags = {},
+): Command {
+  const env: Record<string, string> = ca ? { NODE_EXTRA_CA_CERTS: ca, DENO_CERT: ca } : {};
+  if (runtime === 'node')
+    return { command: 'node', args: [...(flags.node ?? []), '--import', 'tsx', file, ...args], env };
+  if (runtime === 'bun') return { command: bin('bun'), args: [file, ...args], env };
+  return { command: bin('deno'), args: ['run', '-A', ...(flags.deno ?? []), file, ...args], env };
+}
+
 function onRuntime(
   runtime: Exclude<Runtime, 'c++'>,
   file: string,
@@ -54,11 +74,7 @@ function onRuntime(
   extra: string[] = [],
   nodeFlags: string[] = [],
 ): Command {
-  const env: Record<string, string> = run.ca ? { NODE_EXTRA_CA_CERTS: run.ca, DENO_CERT: run.ca } : {};
-  if (runtime === 'node')
-    return { command: 'node', args: [...nodeFlags, '--import', 'tsx', file, ...jsArgs(run, extra)], env };
-  if (runtime === 'bun') return { command: bin('bun'), args: [file, ...jsArgs(run, extra)], env };
-  return { command: bin('deno'), args: ['run', '-A', file, ...jsArgs(run, extra)], env };
+  return runtimeCommand(runtime, file, jsArgs(run, extra), run.ca, { node: nodeFlags });
 }
 
 function beast(async: boolean): (run: ClientRun) => Command {

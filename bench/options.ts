@@ -14,7 +14,12 @@ export interface BenchOptions {
   micro: boolean;
   strict: boolean;
   warmup: number;
+  /** --connections N: the many-connections scenario with N connections instead of request/response. */
+  connections: number | null;
 }
+
+/** N when --connections is given without a count. */
+export const defaultConnections = 1000;
 
 export const usage = `Usage: node bench | bun run bench | deno task bench [options]
 
@@ -30,12 +35,23 @@ Request/response: each client sends a binary message, waits for the echo, sends 
   --out DIR                 where results go (default results/)
   --quick                   a few seconds in all (256 B, short runs, one round): for CI
   --micro                   run the codec micro-benchmarks (mitata) on Node, Bun and Deno instead
+  --connections [N]         many connections instead (N default ${defaultConnections}): per client and runtime, in its
+                            own process, open N connections one after another (connect time at the start
+                            and with N open), RSS and heap per idle connection after GC, then all N in a
+                            request/response loop at once (echoes per second, --duration seconds after a
+                            warm-up); one size (default 256), one round unless --rounds; clients wasm-ws,
+                            wasm-ws-class, native, ws (and wasm-ws-c, ws-bufferutil when named)
   --strict                  exit 1 if any client failed (CI runs --quick --strict)
   -h, --help`;
 
 export function parseOptions(argv: string[]): BenchOptions | null {
+  // `--connections` may come without its count.
+  const args = [...argv];
+  const at = args.indexOf('--connections');
+  if (at >= 0 && (at === args.length - 1 || args[at + 1].startsWith('-')))
+    args.splice(at + 1, 0, `${defaultConnections}`);
   const { values } = parseArgs({
-    args: argv,
+    args,
     options: {
       sizes: { type: 'string' },
       duration: { type: 'string' },
@@ -48,6 +64,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       quick: { type: 'boolean', default: false },
       micro: { type: 'boolean', default: false },
       strict: { type: 'boolean', default: false },
+      connections: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -60,10 +77,14 @@ export function parseOptions(argv: string[]): BenchOptions | null {
           .filter(Boolean)
       : null;
   const quick = values.quick!;
-  const sizes = (list(values.sizes) ?? (quick ? ['256'] : ['256', '8192', '100000'])).map(Number);
+  const connections = values.connections === undefined ? null : Number(values.connections);
+  if (connections !== null && !(Number.isInteger(connections) && connections > 0))
+    throw new Error(`--connections: not a count: ${values.connections}`);
+  const sizes = (list(values.sizes) ?? (quick || connections ? ['256'] : ['256', '8192', '100000'])).map(Number);
   for (const size of sizes) if (!Number.isInteger(size) || size < 0) throw new Error(`--sizes: not a size: ${size}`);
-  const duration = Number(values.duration ?? (quick ? 0.3 : 3));
-  const rounds = Number(values.rounds ?? (quick ? 1 : 3));
+  if (connections !== null && sizes.length !== 1) throw new Error('--connections takes one message size (--sizes 256)');
+  const duration = Number(values.duration ?? (quick && !connections ? 0.3 : quick ? 1 : 3));
+  const rounds = Number(values.rounds ?? (quick || connections ? 1 : 3));
   if (!(duration > 0)) throw new Error('--duration must be a positive number of seconds');
   if (!(Number.isInteger(rounds) && rounds > 0)) throw new Error('--rounds must be a positive integer');
   return {
@@ -79,5 +100,6 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     micro: values.micro!,
     strict: values.strict!,
     warmup: 100,
+    connections,
   };
 }

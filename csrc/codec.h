@@ -47,8 +47,6 @@ enum {
   R_ERROR_OFFSET = 12, // f64 over slots 12-13
   R_TX_FRAME_PTR = 14,
   R_TX_FRAME_LEN = 15,
-  R_FRAME_LEN = 16,
-  R_FRAME_DONE = 17,
   RECORD_SLOTS = 32,
 };
 

@@ -4,6 +4,9 @@
 // one message are moved together so that a finished message is one contiguous view.
 #include "codec.h"
 
+// Opcodes (RFC 6455 §5.2).
+enum { OP_CONTINUATION = 0, OP_TEXT = 1, OP_BINARY = 2, OP_CLOSE = 8, OP_PING = 9, OP_PONG = 10 };
+
 #define INITIAL_RX 65536u
 #define MAX_CONTROL_FRAME (2u + 8u + 4u + 125u) // the most unparsed bytes kept besides a message
 
@@ -117,20 +120,18 @@ static int32_t continue_frame(void) {
   if (n > 0) {
     const usize src = read_pos;
     if (fr_masked) mask_in_place(src, n, rotate_key(fr_key, (int32_t)(fr_done & 3)), 0);
-    if (msg_opcode == 1 && !utf8_feed(src, n)) return fail(E_INVALID_UTF8, src + (usize)utf8_error_index);
+    if (msg_opcode == OP_TEXT && !utf8_feed(src, n)) return fail(E_INVALID_UTF8, src + (usize)utf8_error_index);
     const usize dst = msg_start + msg_len;
     if (dst != src) copy(dst, src, n);
     msg_len += n;
     fr_done += n;
     read_pos += n;
   }
-  put(R_FRAME_LEN, (int32_t)fr_len);
-  put(R_FRAME_DONE, (int32_t)fr_done);
   if (fr_done < fr_len) return NEED_MORE;
   in_frame = false;
   const bool fin = (fr_flags & 0x80) != 0;
   if (fin) {
-    if (msg_opcode == 1 && utf8_state != UTF8_ACCEPT) return fail(E_INVALID_UTF8, read_pos);
+    if (msg_opcode == OP_TEXT && utf8_state != UTF8_ACCEPT) return fail(E_INVALID_UTF8, read_pos);
     msg_active = false;
   }
   put(R_OPCODE, fr_opcode);
@@ -143,88 +144,126 @@ static int32_t continue_frame(void) {
   return DATA;
 }
 
+// The header being read (set by read_header, as ws's receiver keeps its _fin, _opcode, _payloadLength).
+static uint32_t hd_b0 = 0;
+static int32_t hd_opcode = 0;
+static bool hd_masked = false;
+static usize hd_size = 0; // header bytes, mask key included
+static usize hd_len = 0;  // payload length
+static uint32_t hd_key = 0;
+
+// The first two header bytes: FIN, RSV bits, opcode, mask bit and the 7-bit length, checked against
+// the role, the negotiated RSV bits and the message under way.
+static int32_t read_info(usize p) {
+  const uint32_t b0 = load8(p);
+  const uint32_t b1 = load8(p + 1);
+  const bool fin = (b0 & 0x80) != 0;
+  const int32_t opcode = (int32_t)(b0 & 0x0f);
+  const bool control = opcode >= OP_CLOSE;
+  if ((b0 & 0x70 & ~allowed_rsv) != 0) return fail(E_RSV_SET, p);
+  if ((opcode > OP_BINARY && opcode < OP_CLOSE) || opcode > OP_PONG) return fail(E_RESERVED_OPCODE, p);
+  if (control && !fin) return fail(E_CONTROL_FRAGMENTED, p);
+  if (opcode == OP_CONTINUATION && !msg_active) return fail(E_UNEXPECTED_CONTINUATION, p);
+  if ((opcode == OP_TEXT || opcode == OP_BINARY) && msg_active) return fail(E_EXPECTED_CONTINUATION, p);
+  const bool masked = (b1 & 0x80) != 0;
+  if (masked && role == ROLE_CLIENT) return fail(E_MASK_UNEXPECTED, p + 1);
+  if (!masked && role == ROLE_SERVER) return fail(E_MASK_REQUIRED, p + 1);
+  if (control && (b1 & 0x7f) > 125) return fail(E_CONTROL_TOO_LONG, p + 1);
+  hd_b0 = b0;
+  hd_opcode = opcode;
+  hd_masked = masked;
+  return DATA;
+}
+
+// Reads and checks a whole header at read_pos: the first two bytes (read_info), the extended length and
+// the mask key. DATA when it is complete, NEED_MORE when not all of it has arrived, or ERROR.
+static int32_t read_header(void) {
+  const usize avail = write_pos - read_pos;
+  if (avail < 2) return NEED_MORE;
+  const usize p = read_pos;
+  const int32_t info = read_info(p);
+  if (info != DATA) return info;
+  const uint32_t len7 = load8(p + 1) & 0x7f;
+  usize size = 2;
+  usize len = len7;
+  if (len7 == 126) {
+    if (avail < 4) return NEED_MORE;
+    len = __builtin_bswap16(load16(p + 2));
+    size = 4;
+  } else if (len7 == 127) {
+    if (avail < 10) return NEED_MORE;
+    const uint64_t len64 = __builtin_bswap64(load64(p + 2));
+    if ((len64 >> 63) != 0) return fail(E_LENGTH_MSB_SET, p + 2);
+    if (len64 > (uint64_t)max_message) return fail(E_MESSAGE_TOO_BIG, p + 9);
+    len = (usize)len64;
+    size = 10;
+  }
+  if (hd_opcode < OP_CLOSE) {
+    const usize before = hd_opcode == OP_CONTINUATION ? msg_len : 0;
+    if (len > max_message || before + len > max_message) return fail(E_MESSAGE_TOO_BIG, p + size - 1);
+  }
+  if (hd_masked) size += 4;
+  if (avail < size) return NEED_MORE;
+  hd_size = size;
+  hd_len = len;
+  hd_key = hd_masked ? load32(p + size - 4) : 0;
+  return DATA;
+}
+
+// A control frame, whole (at most 125 bytes, never fragmented): unmasked and checked in place.
+static int32_t control_frame(void) {
+  const usize len = hd_len;
+  if (write_pos - read_pos < hd_size + len) return NEED_MORE;
+  const usize payload = read_pos + hd_size;
+  if (hd_masked) mask_in_place(payload, len, hd_key, 0);
+  int32_t code = 1005;
+  if (hd_opcode == OP_CLOSE) {
+    if (len == 1) return fail(E_CLOSE_PAYLOAD_ONE_BYTE, payload);
+    if (len >= 2) {
+      code = (int32_t)__builtin_bswap16(load16(payload));
+      if (!is_valid_close_code(code)) return fail(E_CLOSE_CODE_INVALID, payload + 1);
+      const int32_t bad = utf8_check(payload + 2, len - 2);
+      if (bad >= 0) return fail(E_INVALID_UTF8_CLOSE_REASON, payload + 2 + (usize)bad);
+    }
+  }
+  read_pos = payload + len;
+  put(R_OPCODE, hd_opcode);
+  put(R_FLAGS, (int32_t)(hd_b0 & 0xf0));
+  put(R_PAYLOAD_PTR, (int32_t)payload);
+  put(R_PAYLOAD_LEN, (int32_t)len);
+  put(R_CLOSE_CODE, code);
+  return hd_opcode == OP_PING ? PING : hd_opcode == OP_PONG ? PONG : CLOSE;
+}
+
+// A data frame's header is read: its payload follows the message so far (a new message starts here).
+static void start_data_frame(void) {
+  read_pos += hd_size;
+  if (hd_opcode != OP_CONTINUATION) {
+    msg_active = true;
+    msg_opcode = hd_opcode;
+    msg_start = read_pos;
+    msg_len = 0;
+    utf8_reset();
+  }
+  in_frame = true;
+  fr_opcode = hd_opcode;
+  fr_flags = (int32_t)(hd_b0 & 0xf0);
+  fr_len = hd_len;
+  fr_done = 0;
+  fr_key = hd_key;
+  fr_masked = hd_masked;
+  fr_payload = msg_start + msg_len;
+}
+
+// One event per call: the payload of the data frame under way, else the next frame's header, then
+// that frame (a control frame whole; a data frame's payload as it arrives).
 int32_t parser_next(void) {
   if (failed) return ERROR;
   for (;;) {
     if (in_frame) return continue_frame();
-    const usize avail = write_pos - read_pos;
-    if (avail < 2) return NEED_MORE;
-    const usize p = read_pos;
-    const uint32_t b0 = load8(p);
-    const uint32_t b1 = load8(p + 1);
-    const bool fin = (b0 & 0x80) != 0;
-    const int32_t opcode = (int32_t)(b0 & 0x0f);
-    const bool control = opcode >= 8;
-    if ((b0 & 0x70 & ~allowed_rsv) != 0) return fail(E_RSV_SET, p);
-    if ((opcode > 2 && opcode < 8) || opcode > 10) return fail(E_RESERVED_OPCODE, p);
-    if (control && !fin) return fail(E_CONTROL_FRAGMENTED, p);
-    if (opcode == 0 && !msg_active) return fail(E_UNEXPECTED_CONTINUATION, p);
-    if ((opcode == 1 || opcode == 2) && msg_active) return fail(E_EXPECTED_CONTINUATION, p);
-    const bool masked = (b1 & 0x80) != 0;
-    if (masked && role == ROLE_CLIENT) return fail(E_MASK_UNEXPECTED, p + 1);
-    if (!masked && role == ROLE_SERVER) return fail(E_MASK_REQUIRED, p + 1);
-    const uint32_t len7 = b1 & 0x7f;
-    if (control && len7 > 125) return fail(E_CONTROL_TOO_LONG, p + 1);
-    usize hdr = 2;
-    usize len = len7;
-    if (len7 == 126) {
-      if (avail < 4) return NEED_MORE;
-      len = __builtin_bswap16(load16(p + 2));
-      hdr = 4;
-    } else if (len7 == 127) {
-      if (avail < 10) return NEED_MORE;
-      const uint64_t len64 = __builtin_bswap64(load64(p + 2));
-      if ((len64 >> 63) != 0) return fail(E_LENGTH_MSB_SET, p + 2);
-      if (len64 > (uint64_t)max_message) return fail(E_MESSAGE_TOO_BIG, p + 9);
-      len = (usize)len64;
-      hdr = 10;
-    }
-    if (!control) {
-      const usize before = opcode == 0 ? msg_len : 0;
-      if (len > max_message || before + len > max_message) return fail(E_MESSAGE_TOO_BIG, p + hdr - 1);
-    }
-    if (masked) hdr += 4;
-    if (avail < hdr) return NEED_MORE;
-    const uint32_t key = masked ? load32(p + hdr - 4) : 0;
-
-    if (control) {
-      if (avail < hdr + len) return NEED_MORE;
-      const usize payload = p + hdr;
-      if (masked) mask_in_place(payload, len, key, 0);
-      int32_t code = 1005;
-      if (opcode == 8) {
-        if (len == 1) return fail(E_CLOSE_PAYLOAD_ONE_BYTE, payload);
-        if (len >= 2) {
-          code = (int32_t)__builtin_bswap16(load16(payload));
-          if (!is_valid_close_code(code)) return fail(E_CLOSE_CODE_INVALID, payload + 1);
-          const int32_t bad = utf8_check(payload + 2, len - 2);
-          if (bad >= 0) return fail(E_INVALID_UTF8_CLOSE_REASON, payload + 2 + (usize)bad);
-        }
-      }
-      read_pos = payload + len;
-      put(R_OPCODE, opcode);
-      put(R_FLAGS, (int32_t)(b0 & 0xf0));
-      put(R_PAYLOAD_PTR, (int32_t)payload);
-      put(R_PAYLOAD_LEN, (int32_t)len);
-      put(R_CLOSE_CODE, code);
-      return opcode == 9 ? PING : opcode == 10 ? PONG : CLOSE;
-    }
-
-    read_pos = p + hdr;
-    if (opcode != 0) {
-      msg_active = true;
-      msg_opcode = opcode;
-      msg_start = read_pos;
-      msg_len = 0;
-      utf8_reset();
-    }
-    in_frame = true;
-    fr_opcode = opcode;
-    fr_flags = (int32_t)(b0 & 0xf0);
-    fr_len = len;
-    fr_done = 0;
-    fr_key = key;
-    fr_masked = masked;
-    fr_payload = msg_start + msg_len;
+    const int32_t header = read_header();
+    if (header != DATA) return header; // NEED_MORE or ERROR
+    if (hd_opcode >= OP_CLOSE) return control_frame();
+    start_data_frame();
   }
 }

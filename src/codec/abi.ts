@@ -25,8 +25,6 @@ export enum Slot {
   ErrorOffset = 12, // f64 over slots 12-13
   TxFramePtr = 14,
   TxFrameLen = 15,
-  FrameLen = 16,
-  FrameDone = 17,
 }
 
 export enum Role {

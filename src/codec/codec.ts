@@ -107,12 +107,6 @@ export class Codec {
   get messageOpcode(): number {
     return this.record[Slot.MsgOpcode];
   }
-  get payloadPtr(): number {
-    return this.record[Slot.PayloadPtr];
-  }
-  get payloadLength(): number {
-    return this.record[Slot.PayloadLen];
-  }
   /** This frame's payload, unmasked: valid until the next rxReserve. */
   payload(): Uint8Array {
     return new Uint8Array(this.buffer, this.record[Slot.PayloadPtr], this.record[Slot.PayloadLen]);
@@ -136,10 +130,6 @@ export class Codec {
   /** Stream offset of the byte at which the error was detected. */
   get errorOffset(): number {
     return this.recordF64[Slot.ErrorOffset >> 1];
-  }
-  /** Payload length and bytes processed of the data frame being received. */
-  get frameProgress(): { length: number; done: number } {
-    return { length: this.record[Slot.FrameLen], done: this.record[Slot.FrameDone] };
   }
 
   // ---- sending ----

@@ -1,0 +1,83 @@
+// The opening handshake's client side (RFC 6455 §4.1): the request bytes, the response head as it
+// arrives, and the verdict on it. Knows nothing of sockets or timers.
+import {
+  acceptFor,
+  buildRequest,
+  createKey,
+  parseResponseHead,
+  protocolsProblem,
+  verifyResponse,
+} from './handshake.ts';
+import type { Endpoint } from './url.ts';
+
+const EMPTY = new Uint8Array(0);
+
+/** A response that opened the connection: what the server chose, and the frames that followed the head. */
+export interface Opened {
+  protocol: string;
+  extensions: string;
+  rest: Uint8Array;
+}
+
+export class OpeningHandshake {
+  readonly protocols: string[];
+  /** The request head, Latin-1 bytes. */
+  readonly request: Uint8Array;
+  /** Settles once the expected Sec-WebSocket-Accept is computed (WebCrypto's digest is asynchronous). */
+  readonly keyReady: Promise<void>;
+  private accept: string | null = null;
+  private head = new Uint8Array(4096);
+  private length = 0;
+
+  /** Throws a SyntaxError for bad subprotocols, a TypeError for bad headers: before anything connects. */
+  constructor(endpoint: Endpoint, protocols: string | string[], headers: Record<string, string>) {
+    this.protocols = typeof protocols === 'string' ? [protocols] : [...protocols];
+    const problem = protocolsProblem(this.protocols);
+    if (problem) throw new SyntaxError(problem);
+    const key = createKey();
+    this.request = buildRequest(endpoint, key, this.protocols, headers);
+    this.keyReady = acceptFor(key).then((accept) => {
+      this.accept = accept;
+    });
+  }
+
+  /** Some of the response has arrived. */
+  get started(): boolean {
+    return this.length > 0;
+  }
+  get keyKnown(): boolean {
+    return this.accept !== null;
+  }
+
+  /** Free space after what has arrived, at least `min` bytes: read the response into it, then commit(). */
+  space(min = 1024): Uint8Array {
+    if (this.head.length - this.length < min) {
+      const grown = new Uint8Array(Math.max(this.head.length * 2, this.length + min));
+      grown.set(this.head.subarray(0, this.length));
+      this.head = grown;
+    }
+    return this.head.subarray(this.length);
+  }
+  commit(n: number): void {
+    this.length += n;
+  }
+  push(chunk: Uint8Array): void {
+    this.space(chunk.length).set(chunk);
+    this.length += chunk.length;
+  }
+
+  /**
+   * null while the head is incomplete, or is a 101 and the expected key is not computed yet; the
+   * verdict once it is; throws a WebSocketError (ERR_HANDSHAKE_STATUS, ERR_HANDSHAKE) for a bad answer.
+   */
+  judge(): Opened | null {
+    const head = parseResponseHead(this.head.subarray(0, this.length));
+    if (head === null) return null;
+    if (head.status === 101 && this.accept === null) return null;
+    const chosen = verifyResponse(head, this.accept ?? '', this.protocols);
+    const rest = this.head.subarray(head.length, this.length);
+    this.head = EMPTY;
+    this.length = 0;
+    return { ...chosen, rest };
+  }
+}

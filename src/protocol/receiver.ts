@@ -1,0 +1,170 @@
+// The receive dispatcher: where each read goes (the handshake head, the codec, or nowhere), and the
+// codec's events handed to the connection. After a close frame, a failure or the end, bytes are read
+// and dropped, never parsed or kept. Frames that came with the 101 wait until connect() has settled.
+import type { Codec } from '../codec/codec.ts';
+import { Event, Opcode } from '../codec/abi.ts';
+import type { OpeningHandshake } from './opening-handshake.ts';
+
+const RX_MIN = 64 * 1024;
+const CHUNK_MAX = 256 * 1024;
+const EMPTY = new Uint8Array(0);
+
+/** What the receiver needs from its connection. */
+export interface ReceiverOwner {
+  /** The opening handshake is under way: bytes are the response head. */
+  readonly connecting: boolean;
+  /** Frames are still wanted. */
+  readonly receiving: boolean;
+  readonly handshake: OpeningHandshake;
+  /** Response bytes arrived: judge the head. */
+  onHead(): void;
+  onMessage(data: Uint8Array, isText: boolean): void;
+  onPing(): void;
+  onPong(payload: Uint8Array): void;
+  onCloseFrame(code: number, payload: Uint8Array): void;
+  onProtocolError(): void;
+  /** Something threw inside the engine: fail the connection rather than throw into the runtime. */
+  failInternal(error: unknown): void;
+  /** A safe point: no view of WASM memory is held; a pending send-region growth can happen now. */
+  growAtSafePoint(): void;
+}
+
+// Where the bytes of a read go.
+const Target = { Discard: 0, Head: 1, Codec: 2 } as const;
+type Target = (typeof Target)[keyof typeof Target];
+
+export class Receiver {
+  // Which buffer the bytes of the next onRead() went into: the state may change between the two calls.
+  private target: Target = Target.Discard;
+  private headView: Uint8Array = EMPTY;
+  private readonly discard = new Uint8Array(RX_MIN);
+  private held = false;
+  private heldTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly codec: Codec,
+    private readonly owner: ReceiverOwner,
+  ) {}
+
+  /** Where the transport reads next (runtimes that read into a caller's buffer). */
+  readBuffer(): Uint8Array {
+    const owner = this.owner;
+    if (owner.connecting) {
+      this.target = Target.Head;
+      this.headView = owner.handshake.space();
+      return this.headView;
+    }
+    this.target = Target.Discard;
+    if (!owner.receiving) return this.discard;
+    try {
+      owner.growAtSafePoint();
+      const view = this.codec.rxReserve(RX_MIN);
+      this.target = Target.Codec;
+      return view;
+    } catch (error) {
+      owner.failInternal(error);
+      return this.discard;
+    }
+  }
+
+  /** `n` bytes were read into the buffer readBuffer() returned last. */
+  onRead(n: number): void {
+    const target = this.target;
+    this.target = Target.Discard;
+    const owner = this.owner;
+    try {
+      if (target === Target.Head) {
+        if (owner.connecting) {
+          owner.handshake.commit(n);
+          owner.onHead();
+        } else if (owner.receiving) {
+          // The handshake completed (its key check is asynchronous) while this read was under way:
+          // these bytes are frames (the connection may already be closing).
+          this.onChunk(this.headView.subarray(0, n));
+        }
+      } else if (target === Target.Codec && owner.receiving) {
+        this.codec.rxCommit(n);
+        this.release();
+      }
+    } catch (error) {
+      owner.failInternal(error);
+    }
+  }
+
+  /** A chunk in the runtime's own buffer (runtimes that hand theirs over): copied into the codec once. */
+  onChunk(chunk: Uint8Array): void {
+    const owner = this.owner;
+    try {
+      if (owner.connecting) {
+        owner.handshake.push(chunk);
+        owner.onHead();
+        return;
+      }
+      owner.growAtSafePoint();
+      for (let at = 0; at < chunk.length && owner.receiving; at += CHUNK_MAX) {
+        this.codec.push(chunk.subarray(at, Math.min(chunk.length, at + CHUNK_MAX)));
+        this.release();
+      }
+    } catch (error) {
+      owner.failInternal(error);
+    }
+  }
+
+  /**
+   * Frames that came with the response: into the codec now, delivered once connect() has settled, which
+   * every I/O callback and timer runs after (the next read, or a timer, releases them).
+   */
+  hold(frames: Uint8Array): void {
+    if (frames.length === 0 || !this.owner.receiving) return;
+    this.owner.growAtSafePoint();
+    this.codec.push(frames);
+    this.held = true;
+    this.heldTimer = setTimeout(() => this.release(), 0);
+  }
+
+  /** Delivers held frames, if any: the socket closed and they arrived before it did. */
+  flush(): void {
+    if (this.held) this.release();
+  }
+
+  /** The connection is done: no timer outlives it. */
+  stop(): void {
+    clearTimeout(this.heldTimer);
+    this.heldTimer = undefined;
+    this.held = false;
+  }
+
+  /** Delivers what the codec holds (and what was held for connect() to settle). */
+  private release(): void {
+    if (this.held) this.stop();
+    if (this.owner.receiving) this.process();
+  }
+
+  /** Hands every event the codec has for what was received so far to the connection. */
+  private process(): void {
+    const codec = this.codec;
+    const owner = this.owner;
+    for (;;) {
+      switch (codec.next()) {
+        case Event.NeedMore:
+          return;
+        case Event.Data:
+          if (codec.fin) owner.onMessage(codec.message(), codec.messageOpcode === Opcode.Text);
+          break;
+        case Event.Ping:
+          owner.onPing();
+          break;
+        case Event.Pong:
+          owner.onPong(codec.payload());
+          break;
+        case Event.Close:
+          owner.onCloseFrame(codec.closeCode, codec.payload());
+          return;
+        case Event.Error:
+          owner.onProtocolError();
+          return;
+      }
+      if (!owner.receiving) return;
+    }
+  }
+}

@@ -1,0 +1,118 @@
+// The send path: frames built in the codec's send region (or, when too large for it, outside WASM
+// memory so nothing grows under a view a read or a callback holds), one write per frame, the pin on
+// frames a transport still reads, pongs coalesced under backpressure, and the send-buffer limits.
+import { Opcode } from '../codec/abi.ts';
+import type { Codec } from '../codec/codec.ts';
+import type { Transport } from '../transport.ts';
+import { nextMaskKey } from './mask-keys.ts';
+
+const FIN = 0x80;
+const EMPTY = new Uint8Array(0);
+const encoder = new TextEncoder();
+// Every ping is answered while less than this waits to be sent (Autobahn 2.10 expects a pong per ping);
+// past it, the newest ping's payload waits for the drain: a ping flood costs a fixed amount.
+const PONG_BACKLOG = 64 * 1024;
+
+export class Sender {
+  transport: Transport | null = null;
+  private pinned = false;
+  // A frame too large for the send region was built outside WASM memory: grow the region at the next safe point.
+  private txWanted = 0;
+  private pendingPong: Uint8Array | null = null;
+
+  constructor(
+    private readonly codec: Codec,
+    private readonly maxBuffered: number,
+    private readonly highWaterMark: number,
+    /** More than maxBuffered bytes wait: the connection fails; the transport is destroyed after this. */
+    private readonly onOverflow: (limit: number) => void,
+  ) {}
+
+  /** Bytes handed to the transport and not yet given to the operating system. */
+  get bufferedAmount(): number {
+    return this.transport?.bufferedAmount ?? 0;
+  }
+
+  /** Writes one frame; false when the caller should wait for a drain before sending more. */
+  frame(b0: number, payload: Uint8Array): boolean {
+    const codec = this.codec;
+    if (payload.length < codec.txSpace()) return this.write(codec.frame(b0, payload, nextMaskKey()));
+    this.txWanted = Math.max(this.txWanted, payload.length);
+    // Built in a JS buffer, not in WASM memory: nothing there to pin.
+    return this.write(codec.frameDetached(b0, payload, nextMaskKey()), false);
+  }
+
+  /** A text frame, encoded straight into the send region when it fits. */
+  text(b0: number, text: string): boolean {
+    if (text.length * 3 < this.codec.txSpace()) return this.write(this.codec.frameText(b0, text, nextMaskKey()));
+    return this.frame(b0, encoder.encode(text));
+  }
+
+  /** A close frame: no code, or a code and a reason (checked by the caller). */
+  close(code: number | undefined, reason: string): void {
+    this.pendingPong = null;
+    if (code === undefined) {
+      this.frame(FIN | Opcode.Close, EMPTY);
+      return;
+    }
+    const reasonBytes = encoder.encode(reason);
+    const payload = new Uint8Array(2 + reasonBytes.length);
+    payload[0] = code >> 8;
+    payload[1] = code & 0xff;
+    payload.set(reasonBytes, 2);
+    this.frame(FIN | Opcode.Close, payload);
+  }
+
+  /** Answers a ping with its payload (RFC 6455 §5.5.3), or keeps only the newest one under backpressure. */
+  answerPing(payload: Uint8Array): void {
+    if (this.transport === null) return;
+    if (this.transport.bufferedAmount >= PONG_BACKLOG) {
+      this.pendingPong = payload.slice();
+      return;
+    }
+    this.frame(FIN | Opcode.Pong, payload);
+  }
+
+  /** No view of WASM memory is held by a pending read or by user code here: memory may grow. */
+  growAtSafePoint(): void {
+    if (this.txWanted > 0) {
+      this.codec.txGrow(this.txWanted);
+      this.txWanted = 0;
+    }
+  }
+
+  /** Everything written has left: the send region is free again, and a waiting pong goes. */
+  onDrain(): void {
+    if (this.pinned) {
+      this.codec.release();
+      this.pinned = false;
+    }
+    const pong = this.pendingPong;
+    if (pong !== null) {
+      this.pendingPong = null;
+      this.frame(FIN | Opcode.Pong, pong);
+    }
+  }
+
+  /** The connection is done: nothing more goes out. */
+  finish(): void {
+    this.pendingPong = null;
+  }
+
+  private write(frame: Uint8Array, inWasm = true): boolean {
+    const transport = this.transport;
+    if (transport === null) return false;
+    if (!transport.write(frame) && inWasm) {
+      // The transport still reads this frame from WASM memory: build the next ones after it.
+      this.codec.pin();
+      this.pinned = true;
+    }
+    const buffered = transport.bufferedAmount;
+    if (buffered > this.maxBuffered) {
+      this.onOverflow(this.maxBuffered);
+      transport.destroy();
+      return false;
+    }
+    return buffered < this.highWaterMark;
+  }
+}
