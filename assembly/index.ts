@@ -1,24 +1,43 @@
 // The codec's exports: the ABI in ABI.md, shared with the C backend.
-import { parserInit, rxReserve, rxCommit, next as parseNext, ROLE_CLIENT } from "./parser";
+import { parserInit, ctxNew, ctxFree, ctxSelect, ctxPark, sharedArea, rxReserve, rxCommit, next as parseNext } from "./parser";
 import { txReserve, txBuild, txPin, txRelease, txSpace } from "./builder";
 import { maskInPlace } from "./mask";
 import { utf8Validate } from "./utf8";
 import { allocRegion } from "./regions";
 import { setRecord, record, RECORD_SLOTS, put, EVENT } from "./record";
 
-let clientRole: bool = true;
-
 export function abi_version(): i32 {
-  return 1;
+  return 2;
 }
 
-export function init(role: i32, maxMessage: i32, allowedRsv: i32): usize {
+// Makes the record, the shared receive area and the send region; returns the record's address (0 if
+// memory is exhausted). Once per module.
+export function init(): usize {
   if (record == 0) setRecord(allocRegion(<usize>RECORD_SLOTS << 2));
-  clientRole = role == ROLE_CLIENT;
-  parserInit(role, <usize>maxMessage, <u32>allowedRsv);
-  txReserve(0); // the send region exists from the start, so tx_space() is meaningful
+  if (record == 0 || !parserInit()) return 0;
+  if (txReserve(0) == 0) return 0; // the send region exists from the start, so tx_space() is meaningful
   txRelease();
   return record;
+}
+
+export function ctx_new(role: i32, maxMessage: i32, allowedRsv: i32): usize {
+  return ctxNew(role, <usize>maxMessage, <u32>allowedRsv);
+}
+
+export function ctx_free(ctx: usize): void {
+  ctxFree(ctx);
+}
+
+export function ctx_select(ctx: usize): void {
+  ctxSelect(ctx);
+}
+
+export function ctx_park(): i32 {
+  return ctxPark() ? 1 : 0;
+}
+
+export function rx_area(): usize {
+  return sharedArea();
 }
 
 export function rx_reserve(min: i32): usize {
@@ -39,8 +58,8 @@ export function tx_reserve(len: i32): usize {
   return txReserve(<usize>len);
 }
 
-export function tx_build(b0: i32, len: i32, key: i32): usize {
-  return txBuild(b0, <usize>len, <u32>key, clientRole);
+export function tx_build(b0: i32, len: i32, key: i32, masked: i32): usize {
+  return txBuild(b0, <usize>len, <u32>key, masked != 0);
 }
 
 export function tx_space(): i32 {

@@ -4,8 +4,9 @@
 // moved together so that a finished message is one contiguous view.
 import * as E from "./errors";
 import { maskInPlace, rotateKey } from "./mask";
-import { utf8Feed, utf8Init, utf8Reset, utf8State, utf8ErrorIndex, utf8Validate, UTF8_ACCEPT } from "./utf8";
-import { allocRegion, growRegion, MAX_REGION } from "./regions";
+import { utf8Feed, utf8Init, utf8Reset, utf8State, utf8ErrorIndex, utf8Validate, UTF8_ACCEPT, setUtf8State } from "./utf8";
+import { allocRegion, MAX_REGION } from "./regions";
+import { blockAlloc, blockCapacity, blockFree } from "./blocks";
 import * as R from "./record";
 
 export const NEED_MORE: i32 = 0;
@@ -18,8 +19,16 @@ export const ERROR: i32 = 5;
 export const ROLE_CLIENT: i32 = 0;
 export const ROLE_SERVER: i32 = 1;
 
-const INITIAL_RX: usize = 65536;
+const SHARED_RX: usize = 65536;
+const MIN_OWNED: usize = 1024;
 const MAX_CONTROL_FRAME: usize = 2 + 8 + 4 + 125; // the most unparsed bytes kept besides a message
+
+// One module serves every connection of a thread. Reads land in the shared receive area; a connection
+// whose message (or frame header) is incomplete when its read has been processed moves those bytes into
+// a block of its own (ctxPark), read into until the message completes, then returned. The parser works
+// on the selected context's state, held in the globals below and saved into its block on a switch.
+let sharedBase: usize = 0;
+let current: usize = 0; // the selected context
 
 let role: i32 = ROLE_CLIENT;
 let maxMessage: usize = 64 << 20;
@@ -27,9 +36,10 @@ let allowedRsv: u32 = 0;
 
 let rxBase: usize = 0;
 let rxCap: usize = 0;
+let owned: bool = false; // rxBase is a block of this context's, not the shared area
 let readPos: usize = 0; // next unparsed byte
 let writePos: usize = 0; // end of received bytes
-let fed: f64 = 0; // bytes fed since init, to locate errors in the stream
+let fed: f64 = 0; // bytes fed since the context began, to locate errors in the stream
 
 // The data message being assembled.
 let msgActive: bool = false;
@@ -49,20 +59,187 @@ let frPayload: usize = 0;
 
 let failed: bool = false;
 
-export function parserInit(r: i32, max: usize, rsv: u32): void {
+// A context's block: the state above, field by field (ABI.md, "Contexts").
+const C_ROLE: usize = 0;
+const C_MAX_MESSAGE: usize = 4;
+const C_ALLOWED_RSV: usize = 8;
+const C_RX_BASE: usize = 12;
+const C_RX_CAP: usize = 16;
+const C_READ_POS: usize = 20;
+const C_WRITE_POS: usize = 24;
+const C_MSG_OPCODE: usize = 28;
+const C_MSG_START: usize = 32;
+const C_MSG_LEN: usize = 36;
+const C_FR_OPCODE: usize = 40;
+const C_FR_FLAGS: usize = 44;
+const C_FR_LEN: usize = 48;
+const C_FR_DONE: usize = 52;
+const C_FR_KEY: usize = 56;
+const C_FR_PAYLOAD: usize = 60;
+const C_UTF8_STATE: usize = 64;
+const C_BITS: usize = 68; // owned, msgActive, inFrame, frMasked, failed
+const C_FED: usize = 72; // f64
+export const CONTEXT_SIZE: usize = 80;
+
+function save(ctx: usize): void {
+  store<i32>(ctx + C_ROLE, role);
+  store<u32>(ctx + C_MAX_MESSAGE, <u32>maxMessage);
+  store<u32>(ctx + C_ALLOWED_RSV, allowedRsv);
+  store<u32>(ctx + C_RX_BASE, <u32>rxBase);
+  store<u32>(ctx + C_RX_CAP, <u32>rxCap);
+  store<u32>(ctx + C_READ_POS, <u32>readPos);
+  store<u32>(ctx + C_WRITE_POS, <u32>writePos);
+  store<i32>(ctx + C_MSG_OPCODE, msgOpcode);
+  store<u32>(ctx + C_MSG_START, <u32>msgStart);
+  store<u32>(ctx + C_MSG_LEN, <u32>msgLen);
+  store<i32>(ctx + C_FR_OPCODE, frOpcode);
+  store<i32>(ctx + C_FR_FLAGS, frFlags);
+  store<u32>(ctx + C_FR_LEN, <u32>frLen);
+  store<u32>(ctx + C_FR_DONE, <u32>frDone);
+  store<u32>(ctx + C_FR_KEY, frKey);
+  store<u32>(ctx + C_FR_PAYLOAD, <u32>frPayload);
+  store<u32>(ctx + C_UTF8_STATE, utf8State);
+  const bits =
+    (owned ? 1 : 0) | (msgActive ? 2 : 0) | (inFrame ? 4 : 0) | (frMasked ? 8 : 0) | (failed ? 16 : 0);
+  store<u32>(ctx + C_BITS, bits);
+  store<f64>(ctx + C_FED, fed);
+}
+
+function restore(ctx: usize): void {
+  role = load<i32>(ctx + C_ROLE);
+  maxMessage = <usize>load<u32>(ctx + C_MAX_MESSAGE);
+  allowedRsv = load<u32>(ctx + C_ALLOWED_RSV);
+  rxBase = <usize>load<u32>(ctx + C_RX_BASE);
+  rxCap = <usize>load<u32>(ctx + C_RX_CAP);
+  readPos = <usize>load<u32>(ctx + C_READ_POS);
+  writePos = <usize>load<u32>(ctx + C_WRITE_POS);
+  msgOpcode = load<i32>(ctx + C_MSG_OPCODE);
+  msgStart = <usize>load<u32>(ctx + C_MSG_START);
+  msgLen = <usize>load<u32>(ctx + C_MSG_LEN);
+  frOpcode = load<i32>(ctx + C_FR_OPCODE);
+  frFlags = load<i32>(ctx + C_FR_FLAGS);
+  frLen = <usize>load<u32>(ctx + C_FR_LEN);
+  frDone = <usize>load<u32>(ctx + C_FR_DONE);
+  frKey = load<u32>(ctx + C_FR_KEY);
+  frPayload = <usize>load<u32>(ctx + C_FR_PAYLOAD);
+  setUtf8State(load<u32>(ctx + C_UTF8_STATE));
+  const bits = load<u32>(ctx + C_BITS);
+  owned = (bits & 1) != 0;
+  msgActive = (bits & 2) != 0;
+  inFrame = (bits & 4) != 0;
+  frMasked = (bits & 8) != 0;
+  failed = (bits & 16) != 0;
+  fed = load<f64>(ctx + C_FED);
+}
+
+// The shared receive area: where a runtime that reads into a caller's buffer reads (SHARED_RX bytes).
+export function sharedArea(): usize {
+  return sharedBase;
+}
+
+// The shared receive area, made once.
+export function parserInit(): bool {
+  if (sharedBase == 0) sharedBase = allocRegion(SHARED_RX);
+  utf8Init();
+  return sharedBase != 0;
+}
+
+// A new context (a connection's parser state) in a block of its own; 0 if memory is exhausted.
+export function ctxNew(r: i32, max: usize, rsv: u32): usize {
+  const ctx = blockAlloc(CONTEXT_SIZE);
+  if (ctx == 0) return 0;
+  leave();
+  current = ctx;
   role = r;
   maxMessage = max;
   allowedRsv = rsv & 0x70;
-  if (rxBase == 0) {
-    rxBase = allocRegion(INITIAL_RX);
-    rxCap = INITIAL_RX;
-  }
-  readPos = writePos = msgStart = rxBase;
-  msgActive = inFrame = failed = false;
-  msgLen = frLen = frDone = 0;
+  owned = msgActive = inFrame = frMasked = failed = false;
+  rxBase = readPos = writePos = msgStart = sharedBase;
+  rxCap = SHARED_RX;
+  msgOpcode = frOpcode = frFlags = 0;
+  msgLen = frLen = frDone = frPayload = 0;
+  frKey = 0;
   fed = 0;
-  utf8Init();
   utf8Reset();
+  save(ctx);
+  return ctx;
+}
+
+export function ctxSelect(ctx: usize): void {
+  if (ctx == current) return;
+  leave();
+  restore(ctx);
+  current = ctx;
+}
+
+// Returns the context's block and its buffer.
+export function ctxFree(ctx: usize): void {
+  ctxSelect(ctx);
+  if (owned) blockFree(rxBase);
+  blockFree(ctx);
+  current = 0;
+}
+
+// The read has been processed: see park(). False if memory is exhausted.
+export function ctxPark(): bool {
+  if (current == 0) return true;
+  const ok = park();
+  save(current);
+  return ok;
+}
+
+// The selected context stops using the shared area (another is selected): its pending bytes move out.
+function leave(): void {
+  if (current == 0) return;
+  if (!park()) failed = true; // memory exhausted: the context reports an error from now on
+  save(current);
+}
+
+// An incomplete message or frame moves out of the shared area into a block of the context's own, sized
+// for what its header announced; a context with nothing pending holds no buffer.
+function park(): bool {
+  if (!msgActive && readPos == writePos) {
+    toShared();
+    return true;
+  }
+  if (owned) return true;
+  const used = (msgActive ? msgLen : 0) + (writePos - readPos);
+  // Room for what the frame still announces, up to one more read: a peer announcing a large frame and
+  // sending little gets a small block (rxReserve grows it as bytes come, doubling, up to maxMessage).
+  let rest = inFrame ? frLen - frDone : 0;
+  if (rest > SHARED_RX) rest = SHARED_RX;
+  if (rest < MIN_OWNED) rest = MIN_OWNED;
+  return moveTo(used + rest);
+}
+
+// Nothing pending: the next read goes to the shared area, and an owned block is returned.
+function toShared(): void {
+  if (owned) blockFree(rxBase);
+  owned = false;
+  rxBase = readPos = writePos = msgStart = sharedBase;
+  rxCap = SHARED_RX;
+}
+
+// Moves the message so far, then the unparsed bytes, to the start of a new block of at least `cap` bytes.
+function moveTo(cap: usize): bool {
+  const block = blockAlloc(cap);
+  if (block == 0) return false;
+  let dst = block;
+  if (msgActive) {
+    memory.copy(dst, msgStart, msgLen);
+    frPayload = frPayload - msgStart + dst;
+    msgStart = dst;
+    dst += msgLen;
+  }
+  const unparsed = writePos - readPos;
+  memory.copy(dst, readPos, unparsed);
+  readPos = dst;
+  writePos = dst + unparsed;
+  if (owned) blockFree(rxBase);
+  owned = true;
+  rxBase = block;
+  rxCap = blockCapacity(block);
+  return true;
 }
 
 function fail(kind: i32, at: usize): i32 {
@@ -75,7 +252,7 @@ function fail(kind: i32, at: usize): i32 {
 
 export function rxReserve(min: usize): usize {
   if (!msgActive && readPos == writePos) {
-    readPos = writePos = msgStart = rxBase;
+    toShared();
   } else if (rxBase + rxCap - writePos < min) {
     compact();
   }
@@ -83,20 +260,7 @@ export function rxReserve(min: usize): usize {
   if (rxCap - used < min) {
     // Bounded: besides the message (≤ maxMessage), at most a partial header or control frame waits.
     if (used > maxMessage + MAX_CONTROL_FRAME || min > MAX_REGION - used) return 0;
-    let cap = rxCap << 1;
-    while (cap < used + min) cap <<= 1;
-    const base = growRegion(rxBase, rxCap, cap);
-    if (base == 0) return 0;
-    if (base != rxBase) {
-      memory.copy(base, rxBase, used);
-      const delta = base - rxBase;
-      readPos += delta;
-      writePos += delta;
-      msgStart += delta;
-      frPayload += delta;
-      rxBase = base;
-    }
-    rxCap = cap;
+    if (!moveTo(used + min)) return 0;
   }
   R.put(R.RX_WRITE_PTR, <i32>writePos);
   R.put(R.RX_SPACE, <i32>(rxBase + rxCap - writePos));

@@ -14,6 +14,11 @@ const TAIL3: u32 = 42; // after F1..F3: three left
 const F4: u32 = 48; // after F4: 80..8F (nothing above U+10FFFF)
 
 export let utf8State: u32 = UTF8_ACCEPT;
+
+// The state of the selected parser context, restored on a switch.
+export function setUtf8State(state: u32): void {
+  utf8State = state;
+}
 // Index of the offending byte after utf8Feed returned false.
 export let utf8ErrorIndex: i32 = 0;
 

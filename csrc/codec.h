@@ -112,8 +112,18 @@ int32_t utf8_check(usize ptr, usize len);
 usize alloc_region(usize size);
 usize grow_region(usize base, usize size, usize new_size);
 
+// blocks.c
+usize block_alloc(usize size);
+void block_free(usize ptr);
+usize block_capacity(usize ptr);
+
 // parser.c
-void parser_init(int32_t role, usize max, uint32_t rsv);
+bool parser_init(void);
+usize shared_area(void);
+usize ctx_create(int32_t role, usize max, uint32_t rsv);
+void ctx_destroy(usize ctx);
+void ctx_use(usize ctx);
+bool ctx_done_reading(void);
 usize parser_rx_reserve(usize min);
 void parser_rx_commit(usize n);
 int32_t parser_next(void);

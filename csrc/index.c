@@ -3,18 +3,30 @@
 #include "codec.h"
 
 usize record = 0;
-static bool client_role = true;
 
-EXPORT("abi_version") int32_t abi_version(void) { return 1; }
+EXPORT("abi_version") int32_t abi_version(void) { return 2; }
 
-EXPORT("init") usize init(int32_t role, int32_t max_message, int32_t allowed_rsv) {
+// Makes the record, the shared receive area and the send region; returns the record's address (0 if
+// memory is exhausted). Once per module.
+EXPORT("init") usize init(void) {
   if (record == 0) record = alloc_region((usize)RECORD_SLOTS << 2);
-  client_role = role == ROLE_CLIENT;
-  parser_init(role, (usize)max_message, (uint32_t)allowed_rsv);
-  tx_reserve_bytes(0); // the send region exists from the start, so tx_space() is meaningful
+  if (record == 0 || !parser_init()) return 0;
+  if (tx_reserve_bytes(0) == 0) return 0; // the send region exists from the start, so tx_space() is meaningful
   tx_release_frame();
   return record;
 }
+
+EXPORT("ctx_new") usize ctx_new(int32_t role, int32_t max_message, int32_t allowed_rsv) {
+  return ctx_create(role, (usize)max_message, (uint32_t)allowed_rsv);
+}
+
+EXPORT("ctx_free") void ctx_free(usize ctx) { ctx_destroy(ctx); }
+
+EXPORT("ctx_select") void ctx_select(usize ctx) { ctx_use(ctx); }
+
+EXPORT("ctx_park") int32_t ctx_park(void) { return ctx_done_reading() ? 1 : 0; }
+
+EXPORT("rx_area") usize rx_area(void) { return shared_area(); }
 
 EXPORT("rx_reserve") usize rx_reserve(int32_t min) { return parser_rx_reserve((usize)min); }
 
@@ -28,8 +40,8 @@ EXPORT("next") int32_t next(void) {
 
 EXPORT("tx_reserve") usize tx_reserve(int32_t len) { return tx_reserve_bytes((usize)len); }
 
-EXPORT("tx_build") usize tx_build(int32_t b0, int32_t len, int32_t key) {
-  return tx_build_frame(b0, (usize)len, (uint32_t)key, client_role);
+EXPORT("tx_build") usize tx_build(int32_t b0, int32_t len, int32_t key, int32_t masked) {
+  return tx_build_frame(b0, (usize)len, (uint32_t)key, masked != 0);
 }
 
 EXPORT("tx_space") int32_t tx_space(void) { return (int32_t)tx_space_bytes(); }

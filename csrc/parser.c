@@ -7,8 +7,17 @@
 // Opcodes (RFC 6455 §5.2).
 enum { OP_CONTINUATION = 0, OP_TEXT = 1, OP_BINARY = 2, OP_CLOSE = 8, OP_PING = 9, OP_PONG = 10 };
 
-#define INITIAL_RX 65536u
+#define SHARED_RX 65536u
+#define MIN_OWNED 1024u
 #define MAX_CONTROL_FRAME (2u + 8u + 4u + 125u) // the most unparsed bytes kept besides a message
+
+// One module serves every connection of a thread (as in assembly/parser.ts). Reads land in the shared
+// receive area; a connection whose message (or frame header) is incomplete when its read has been
+// processed moves those bytes into a block of its own, read into until the message completes, then
+// returned. The parser works on the selected context's state, held in the globals below and saved
+// into its block on a switch.
+static usize shared_base = 0;
+static usize current = 0; // the selected context
 
 static int32_t role = ROLE_CLIENT;
 static usize max_message = 64u << 20;
@@ -16,9 +25,10 @@ static uint32_t allowed_rsv = 0;
 
 static usize rx_base = 0;
 static usize rx_cap = 0;
+static bool owned = false;  // rx_base is a block of this context's, not the shared area
 static usize read_pos = 0;  // next unparsed byte
 static usize write_pos = 0; // end of received bytes
-static double fed = 0;      // bytes fed since init, to locate errors in the stream
+static double fed = 0;      // bytes fed since the context began, to locate errors in the stream
 
 // The data message being assembled.
 static bool msg_active = false;
@@ -38,20 +48,184 @@ static usize fr_payload = 0;
 
 static bool failed = false;
 
-void parser_init(int32_t r, usize max, uint32_t rsv) {
+// A context's block: the state above, field by field (ABI.md, "Contexts").
+enum {
+  C_ROLE = 0,
+  C_MAX_MESSAGE = 4,
+  C_ALLOWED_RSV = 8,
+  C_RX_BASE = 12,
+  C_RX_CAP = 16,
+  C_READ_POS = 20,
+  C_WRITE_POS = 24,
+  C_MSG_OPCODE = 28,
+  C_MSG_START = 32,
+  C_MSG_LEN = 36,
+  C_FR_OPCODE = 40,
+  C_FR_FLAGS = 44,
+  C_FR_LEN = 48,
+  C_FR_DONE = 52,
+  C_FR_KEY = 56,
+  C_FR_PAYLOAD = 60,
+  C_UTF8_STATE = 64,
+  C_BITS = 68, // owned, msg_active, in_frame, fr_masked, failed
+  C_FED = 72,  // double
+  CONTEXT_SIZE = 80,
+};
+
+static void save(usize ctx) {
+  store32(ctx + C_ROLE, (uint32_t)role);
+  store32(ctx + C_MAX_MESSAGE, max_message);
+  store32(ctx + C_ALLOWED_RSV, allowed_rsv);
+  store32(ctx + C_RX_BASE, rx_base);
+  store32(ctx + C_RX_CAP, rx_cap);
+  store32(ctx + C_READ_POS, read_pos);
+  store32(ctx + C_WRITE_POS, write_pos);
+  store32(ctx + C_MSG_OPCODE, (uint32_t)msg_opcode);
+  store32(ctx + C_MSG_START, msg_start);
+  store32(ctx + C_MSG_LEN, msg_len);
+  store32(ctx + C_FR_OPCODE, (uint32_t)fr_opcode);
+  store32(ctx + C_FR_FLAGS, (uint32_t)fr_flags);
+  store32(ctx + C_FR_LEN, fr_len);
+  store32(ctx + C_FR_DONE, fr_done);
+  store32(ctx + C_FR_KEY, fr_key);
+  store32(ctx + C_FR_PAYLOAD, fr_payload);
+  store32(ctx + C_UTF8_STATE, utf8_state);
+  const uint32_t bits = (owned ? 1u : 0u) | (msg_active ? 2u : 0u) | (in_frame ? 4u : 0u) | (fr_masked ? 8u : 0u) |
+                        (failed ? 16u : 0u);
+  store32(ctx + C_BITS, bits);
+  __builtin_memcpy((void *)(uintptr_t)(ctx + C_FED), &fed, 8);
+}
+
+static void restore(usize ctx) {
+  role = (int32_t)load32(ctx + C_ROLE);
+  max_message = load32(ctx + C_MAX_MESSAGE);
+  allowed_rsv = load32(ctx + C_ALLOWED_RSV);
+  rx_base = load32(ctx + C_RX_BASE);
+  rx_cap = load32(ctx + C_RX_CAP);
+  read_pos = load32(ctx + C_READ_POS);
+  write_pos = load32(ctx + C_WRITE_POS);
+  msg_opcode = (int32_t)load32(ctx + C_MSG_OPCODE);
+  msg_start = load32(ctx + C_MSG_START);
+  msg_len = load32(ctx + C_MSG_LEN);
+  fr_opcode = (int32_t)load32(ctx + C_FR_OPCODE);
+  fr_flags = (int32_t)load32(ctx + C_FR_FLAGS);
+  fr_len = load32(ctx + C_FR_LEN);
+  fr_done = load32(ctx + C_FR_DONE);
+  fr_key = load32(ctx + C_FR_KEY);
+  fr_payload = load32(ctx + C_FR_PAYLOAD);
+  utf8_state = load32(ctx + C_UTF8_STATE);
+  const uint32_t bits = load32(ctx + C_BITS);
+  owned = (bits & 1u) != 0;
+  msg_active = (bits & 2u) != 0;
+  in_frame = (bits & 4u) != 0;
+  fr_masked = (bits & 8u) != 0;
+  failed = (bits & 16u) != 0;
+  __builtin_memcpy(&fed, (const void *)(uintptr_t)(ctx + C_FED), 8);
+}
+
+// Nothing pending: the next read goes to the shared area, and an owned block is returned.
+static void to_shared(void) {
+  if (owned) block_free(rx_base);
+  owned = false;
+  rx_base = read_pos = write_pos = msg_start = shared_base;
+  rx_cap = SHARED_RX;
+}
+
+// Moves the message so far, then the unparsed bytes, to the start of a new block of at least `cap` bytes.
+static bool move_to(usize cap) {
+  const usize block = block_alloc(cap);
+  if (block == 0) return false;
+  usize dst = block;
+  if (msg_active) {
+    copy(dst, msg_start, msg_len);
+    fr_payload = fr_payload - msg_start + dst;
+    msg_start = dst;
+    dst += msg_len;
+  }
+  const usize unparsed = write_pos - read_pos;
+  copy(dst, read_pos, unparsed);
+  read_pos = dst;
+  write_pos = dst + unparsed;
+  if (owned) block_free(rx_base);
+  owned = true;
+  rx_base = block;
+  rx_cap = block_capacity(block);
+  return true;
+}
+
+// An incomplete message or frame moves out of the shared area into a block of the context's own, sized
+// for what its header announced; a context with nothing pending holds no buffer.
+static bool park(void) {
+  if (!msg_active && read_pos == write_pos) {
+    to_shared();
+    return true;
+  }
+  if (owned) return true;
+  const usize used = (msg_active ? msg_len : 0) + (write_pos - read_pos);
+  // Room for what the frame still announces, up to one more read: a peer announcing a large frame and
+  // sending little gets a small block (parser_rx_reserve grows it as bytes come, up to max_message).
+  usize rest = in_frame ? fr_len - fr_done : 0;
+  if (rest > SHARED_RX) rest = SHARED_RX;
+  if (rest < MIN_OWNED) rest = MIN_OWNED;
+  return move_to(used + rest);
+}
+
+// The selected context stops using the shared area (another is selected): its pending bytes move out.
+static void leave(void) {
+  if (current == 0) return;
+  if (!park()) failed = true; // memory exhausted: the context reports an error from now on
+  save(current);
+}
+
+// The shared receive area: where a runtime that reads into a caller's buffer reads (SHARED_RX bytes).
+usize shared_area(void) { return shared_base; }
+
+// The shared receive area, made once.
+bool parser_init(void) {
+  if (shared_base == 0) shared_base = alloc_region(SHARED_RX);
+  utf8_init();
+  return shared_base != 0;
+}
+
+usize ctx_create(int32_t r, usize max, uint32_t rsv) {
+  const usize ctx = block_alloc(CONTEXT_SIZE);
+  if (ctx == 0) return 0;
+  leave();
+  current = ctx;
   role = r;
   max_message = max;
   allowed_rsv = rsv & 0x70;
-  if (rx_base == 0) {
-    rx_base = alloc_region(INITIAL_RX);
-    rx_cap = INITIAL_RX;
-  }
-  read_pos = write_pos = msg_start = rx_base;
-  msg_active = in_frame = failed = false;
-  msg_len = fr_len = fr_done = 0;
+  owned = msg_active = in_frame = fr_masked = failed = false;
+  rx_base = read_pos = write_pos = msg_start = shared_base;
+  rx_cap = SHARED_RX;
+  msg_opcode = fr_opcode = fr_flags = 0;
+  msg_len = fr_len = fr_done = fr_payload = 0;
+  fr_key = 0;
   fed = 0;
-  utf8_init();
   utf8_reset();
+  save(ctx);
+  return ctx;
+}
+
+void ctx_use(usize ctx) {
+  if (ctx == current) return;
+  leave();
+  restore(ctx);
+  current = ctx;
+}
+
+void ctx_destroy(usize ctx) {
+  ctx_use(ctx);
+  if (owned) block_free(rx_base);
+  block_free(ctx);
+  current = 0;
+}
+
+bool ctx_done_reading(void) {
+  if (current == 0) return true;
+  const bool ok = park();
+  save(current);
+  return ok;
 }
 
 // Records a protocol error detected at address `at` (reported as a stream offset); sticky.
@@ -80,7 +254,7 @@ static void compact(void) {
 
 usize parser_rx_reserve(usize min) {
   if (!msg_active && read_pos == write_pos) {
-    read_pos = write_pos = msg_start = rx_base;
+    to_shared();
   } else if (rx_base + rx_cap - write_pos < min) {
     compact();
   }
@@ -88,20 +262,7 @@ usize parser_rx_reserve(usize min) {
   if (rx_cap - used < min) {
     // Bounded: besides the message (≤ max_message), at most a partial header or control frame waits.
     if (used > max_message + MAX_CONTROL_FRAME || min > MAX_REGION - used) return 0;
-    usize cap = rx_cap << 1;
-    while (cap < used + min) cap <<= 1;
-    const usize base = grow_region(rx_base, rx_cap, cap);
-    if (base == 0) return 0;
-    if (base != rx_base) {
-      copy(base, rx_base, used);
-      const usize delta = base - rx_base;
-      read_pos += delta;
-      write_pos += delta;
-      msg_start += delta;
-      fr_payload += delta;
-      rx_base = base;
-    }
-    rx_cap = cap;
+    if (!move_to(used + min)) return 0;
   }
   put(R_RX_WRITE_PTR, (int32_t)write_pos);
   put(R_RX_SPACE, (int32_t)(rx_base + rx_cap - write_pos));

@@ -6,7 +6,6 @@ import type { ConnectOptions, Transport, TransportFactory, TransportSink } from 
 type BunSocket = Bun.Socket<undefined>;
 
 class BunTransport implements Transport {
-  readonly holdsReadView = false;
   // What the kernel did not take yet, copied: Bun's write() does not buffer.
   private readonly queue: Uint8Array[] = [];
   private queued = 0;

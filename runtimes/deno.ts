@@ -1,10 +1,17 @@
-// Deno: Deno.connect / Deno.connectTls, reading straight into WASM memory with conn.read(view).
+// Deno: Deno.connect / Deno.startTls. Each connection reads into a buffer of its own, sized to what it
+// receives, and hands the bytes over to be copied once into the shared receive area: a pending read
+// holds its buffer until data comes, so reading into WASM memory would cost every idle connection a
+// receive buffer there, and reads that run concurrently could not share one area.
 import { BaseWebSocket, bindConnect, type ClientOptions, type Connect } from '../src/api.ts';
 import { WebSocketError } from '../src/protocol/errors.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
 
+const READ_MIN = 4 * 1024;
+const READ_MAX = 64 * 1024; // the shared receive area: a larger read would be pushed in pieces anyway
+
 class DenoTransport implements Transport {
-  readonly holdsReadView = true;
+  // The read buffer: grows while reads fill it, back to READ_MIN when one comes back small.
+  private readBuffer = new Uint8Array(READ_MIN);
   // Writes in flight, in order: Deno reads each view until its write resolves.
   private readonly queue: Uint8Array[] = [];
   private queued = 0;
@@ -21,9 +28,12 @@ class DenoTransport implements Transport {
     let error: Error | undefined;
     try {
       for (;;) {
-        const n = await this.conn.read(this.sink.readBuffer());
+        const buffer = this.readBuffer;
+        const n = await this.conn.read(buffer);
         if (n === null) break;
-        this.sink.onRead(n);
+        this.sink.onChunk(buffer.subarray(0, n));
+        if (n === buffer.length && n < READ_MAX) this.readBuffer = new Uint8Array(n * 4);
+        else if (n < READ_MIN / 2 && buffer.length > READ_MIN) this.readBuffer = new Uint8Array(READ_MIN);
       }
     } catch (e) {
       if (!this.closed) error = e as Error;

@@ -10,7 +10,6 @@ class NodeTransport implements Transport {
   constructor(
     private readonly socket: net.Socket,
     private readonly sink: TransportSink,
-    readonly holdsReadView: boolean,
   ) {}
 
   write(data: Uint8Array): boolean {
@@ -81,7 +80,7 @@ export const nodeTransport: TransportFactory = (options: ConnectOptions, sink: T
     socket.once('connect', () => (tcpConnected = true));
     socket.once(secure ? 'secureConnect' : 'connect', () => {
       open = true;
-      resolve(new NodeTransport(socket, sink, !secure));
+      resolve(new NodeTransport(socket, sink));
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       lastError = error;

@@ -30,11 +30,6 @@ export interface TransportSink {
 
 export interface Transport {
   /**
-   * True when the runtime holds the view readBuffer() returned until its read completes (Node's
-   * onread, Deno's read): WASM memory must not grow then, as growth detaches the view.
-   */
-  readonly holdsReadView: boolean;
-  /**
    * Writes `data`. Returns true when the transport is done with the memory on return (sent or copied);
    * false when it still reads it until onDrain() (the caller must not reuse it until then).
    */

@@ -70,7 +70,7 @@ export async function writeConnectionsChart(
       {
         hconcat: [
           bars('rssKB', 'RSS per idle connection, KB (lower is better)'),
-          bars('heapKB', 'JS heap per idle connection, KB (lower is better)'),
+          bars('heapKB', "JS heap per idle connection, KB (lower is better; Bun's counts WASM memories)"),
         ],
       },
       {

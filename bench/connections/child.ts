@@ -34,6 +34,8 @@ export interface ChildResult {
   /** Echoes in the measured window of the connection that got the fewest, and the median connection's. */
   minPerConnection: number;
   medianPerConnection: number;
+  /** Echoes still awaited 5 s after the loop stopped: a connection that stalls, not just a slow one. */
+  stuck: number;
 }
 
 const { values } = parseArgs({
@@ -195,7 +197,8 @@ async function main(): Promise<void> {
   const elapsed = performance.now() - t0;
   const echoes = total;
   stopping = true;
-  await Promise.race([new Promise<void>((resolve) => (drained = resolve)), sleep(5000)]);
+  if (inflight > 0) await Promise.race([new Promise<void>((resolve) => (drained = resolve)), sleep(5000)]);
+  const stuck = inflight;
   if (badEcho) throw new Error(badEcho);
   if (lost) throw new Error(lost);
   if (echoes === 0) throw new Error(`no echo in ${durationMs / 1000} s with ${n} connections`);
@@ -225,6 +228,7 @@ async function main(): Promise<void> {
     elapsedS: elapsed / 1000,
     minPerConnection: counts.reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY),
     medianPerConnection: median(counts),
+    stuck,
   };
   console.log(`RESULT ${JSON.stringify(result)}`);
 

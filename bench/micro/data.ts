@@ -154,7 +154,7 @@ export function variants(): Variant[] {
 /** A raw instance with `size` bytes reserved in its send region (where the client masks frames). */
 export function rawCodec(v: Variant, size: number): { wasm: CodecExports; ptr: number; bytes: () => Uint8Array } {
   const wasm = instantiateCodec(v.backend, v.simd);
-  wasm.init(0, 64 * MiB, 0);
+  wasm.init();
   const ptr = wasm.tx_reserve(size);
   if (ptr === 0) throw new Error('tx_reserve failed');
   return { wasm, ptr, bytes: () => new Uint8Array(wasm.memory.buffer) };

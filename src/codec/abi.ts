@@ -71,12 +71,17 @@ export interface CodecMemory {
 export interface CodecExports {
   memory: CodecMemory;
   abi_version(): number;
-  init(role: number, maxMessage: number, allowedRsv: number): number;
+  init(): number;
+  ctx_new(role: number, maxMessage: number, allowedRsv: number): number;
+  ctx_free(ctx: number): void;
+  ctx_select(ctx: number): void;
+  ctx_park(): number;
+  rx_area(): number;
   rx_reserve(min: number): number;
   rx_commit(n: number): void;
   next(): number;
   tx_reserve(len: number): number;
-  tx_build(b0: number, len: number, key: number): number;
+  tx_build(b0: number, len: number, key: number, masked: number): number;
   tx_space(): number;
   tx_pin(): void;
   tx_release(): void;
@@ -84,4 +89,4 @@ export interface CodecExports {
   utf8_validate(ptr: number, len: number): number;
 }
 
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;

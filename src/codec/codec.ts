@@ -22,19 +22,83 @@ const encoder = new TextEncoder();
 // crossover of a JS loop against a call into WASM at 12 B on Node and 32 B on Bun and Deno; with the
 // copy into WASM memory counted, the JS loop wins up to about 32 B on all three).
 const MASK_IN_JS_BELOW = 32;
+/** Bytes in the shared receive area (SHARED_RX in the codec). */
+export const SHARED_AREA = 64 * 1024;
 
+/**
+ * The codec module of one backend and build for this thread (JS realm): its memory, the views over it
+ * (refreshed in one place after growth), the record and the send region, shared by every Codec made
+ * from it. Memory grows only in rxReserve/push, txGrow and when a context is made: at safe points.
+ */
+export class SharedCodec {
+  private static readonly instances = new Map<string, SharedCodec>();
+  readonly wasm: CodecExports;
+  bytes!: Uint8Array;
+  buffer!: ArrayBuffer;
+  record!: Int32Array;
+  recordF64!: Float64Array;
+  private readonly recordPtr: number;
+  /** The context the module has selected (the module keeps the same). */
+  current = 0;
+  /** Contexts whose last frame a transport still reads from the send region. */
+  pins = 0;
+  /** The shared receive area (runtimes that read into a caller's buffer read here). */
+  area!: Uint8Array;
+  private readonly areaPtr: number;
+
+  static for(backend: Backend, simd: boolean): SharedCodec {
+    const key = `${backend}-${simd}`;
+    let shared = SharedCodec.instances.get(key);
+    if (!shared) {
+      shared = new SharedCodec(instantiateCodec(backend, simd));
+      SharedCodec.instances.set(key, shared);
+    }
+    return shared;
+  }
+
+  private constructor(wasm: CodecExports) {
+    this.wasm = wasm;
+    this.recordPtr = wasm.init();
+    if (this.recordPtr === 0) throw new RangeError('wasm-ws: out of memory starting the codec');
+    this.areaPtr = wasm.rx_area();
+    this.refresh();
+  }
+
+  /** Re-creates the views when memory has grown (growth detaches the old buffer). */
+  refresh(): void {
+    const buffer = this.wasm.memory.buffer as ArrayBuffer; // not shared: the codec declares no shared memory
+    if (buffer === this.buffer) return;
+    this.buffer = buffer;
+    this.bytes = new Uint8Array(buffer);
+    this.record = new Int32Array(buffer, this.recordPtr, 32);
+    this.recordF64 = new Float64Array(buffer, this.recordPtr, 16);
+    this.area = new Uint8Array(buffer, this.areaPtr, SHARED_AREA);
+  }
+
+  select(ctx: number): void {
+    if (this.current !== ctx) {
+      this.wasm.ctx_select(ctx);
+      this.current = ctx;
+    }
+  }
+}
+
+/**
+ * A parser context in the thread's shared codec (one per connection) and thin methods over the ABI.
+ * No copy between JS and WASM beyond what a caller asks for. The context is made at the first read
+ * (a safe point: making it may grow memory) and returned by free().
+ */
 export class Codec {
+  readonly shared: SharedCodec;
   readonly wasm: CodecExports;
   readonly backend: Backend;
   readonly simd: boolean;
   readonly maxMessage: number;
   /** Whether built frames are masked (the client role). */
   readonly masks: boolean;
-  bytes!: Uint8Array;
-  private buffer!: ArrayBuffer;
-  private record!: Int32Array;
-  private recordF64!: Float64Array;
-  private readonly recordPtr: number;
+  private readonly role: Role;
+  private readonly allowedRsv: number;
+  private ctx = 0;
   private rxView: Uint8Array | null = null;
   private msgView: Uint8Array | null = null;
 
@@ -45,40 +109,90 @@ export class Codec {
     if (!(this.maxMessage >= 0 && this.maxMessage <= MAX_MAX_MESSAGE)) {
       throw new RangeError(`maxMessage must be between 0 and ${MAX_MAX_MESSAGE}`);
     }
-    this.masks = (options.role ?? Role.Client) === Role.Client;
-    this.wasm = instantiateCodec(this.backend, this.simd);
-    this.recordPtr = this.wasm.init(options.role ?? Role.Client, this.maxMessage, options.allowedRsv ?? 0);
-    this.refresh();
+    this.role = options.role ?? Role.Client;
+    this.allowedRsv = options.allowedRsv ?? 0;
+    this.masks = this.role === Role.Client;
+    this.shared = SharedCodec.for(this.backend, this.simd);
+    this.wasm = this.shared.wasm;
   }
 
-  /** Re-creates the views when memory has grown (growth detaches the old buffer). */
-  private refresh(): void {
-    const buffer = this.wasm.memory.buffer as ArrayBuffer; // not shared: the codec declares no shared memory
-    if (buffer === this.buffer) return;
-    this.buffer = buffer;
-    this.bytes = new Uint8Array(buffer);
-    this.record = new Int32Array(buffer, this.recordPtr, 32);
-    this.recordF64 = new Float64Array(buffer, this.recordPtr, 16);
-    this.rxView = null;
-    this.msgView = null;
+  /** The module's memory, viewed whole (for tests and primitives). */
+  get bytes(): Uint8Array {
+    this.shared.refresh();
+    return this.shared.bytes;
+  }
+
+  /** Selects this codec's context in the module, making it first. */
+  private use(): void {
+    const shared = this.shared;
+    if (this.ctx === 0) {
+      this.ctx = this.wasm.ctx_new(this.role, this.maxMessage, this.allowedRsv);
+      if (this.ctx === 0) throw new RangeError('wasm-ws: out of memory for a connection');
+      shared.current = this.ctx;
+      shared.refresh();
+    } else shared.select(this.ctx);
+  }
+
+  /** Returns the context (and any buffer it holds) to the module; the codec can be used again after. */
+  free(): void {
+    if (this.ctx === 0) return;
+    this.wasm.ctx_free(this.ctx); // selects it first, and leaves nothing selected
+    this.shared.current = 0;
+    this.ctx = 0;
+    this.rxView = this.msgView = null;
+  }
+
+  /** Starts over: a fresh context with the same options (for tests). */
+  reset(): void {
+    this.free();
+    this.use();
   }
 
   // ---- receiving ----
 
   /** Free space at the receive position, at least `min` bytes; read socket data straight into it. */
   rxReserve(min: number = 65536): Uint8Array {
+    this.use();
     if (this.wasm.rx_reserve(min) === 0) throw new RangeError('wasm-ws: receive buffer limit reached');
-    this.refresh();
-    const ptr = this.record[Slot.RxWritePtr];
-    const space = this.record[Slot.RxSpace];
+    const shared = this.shared;
+    shared.refresh();
+    const ptr = shared.record[Slot.RxWritePtr];
+    const space = shared.record[Slot.RxSpace];
     const view = this.rxView;
-    if (view !== null && view.byteOffset === ptr && view.length === space) return view;
-    this.rxView = new Uint8Array(this.buffer, ptr, space);
+    if (view !== null && view.buffer === shared.buffer && view.byteOffset === ptr && view.length === space) {
+      return view;
+    }
+    this.rxView = new Uint8Array(shared.buffer, ptr, space);
     return this.rxView;
   }
 
   /** `n` bytes were written into the view rxReserve returned. */
   rxCommit(n: number): void {
+    this.use();
+    this.wasm.rx_commit(n);
+  }
+
+  /**
+   * Where to read the next bytes: the thread's shared receive area (never moves, never grows memory;
+   * every connection reads into it, one read at a time, and hands the bytes over with receive()).
+   */
+  readArea(): Uint8Array {
+    this.shared.refresh();
+    return this.shared.area;
+  }
+
+  /**
+   * `n` bytes were read into readArea(): this context takes them, in place when it has nothing pending
+   * (they are where its next bytes go), copied after its incomplete message otherwise.
+   */
+  receive(n: number): void {
+    this.use();
+    const shared = this.shared;
+    const at = this.wasm.rx_reserve(n);
+    if (at === 0) throw new RangeError('wasm-ws: receive buffer limit reached');
+    shared.refresh();
+    const from = shared.area.byteOffset;
+    if (at !== from) shared.bytes.copyWithin(at, from, from + n);
     this.wasm.rx_commit(n);
   }
 
@@ -89,47 +203,62 @@ export class Codec {
     this.wasm.rx_commit(chunk.length);
   }
 
+  /**
+   * The read has been processed: an incomplete message moves out of the shared receive area into a
+   * buffer of this context's own; a context with nothing pending holds none. Call after next() returned
+   * NeedMore (or the connection stopped reading), before another context reads.
+   */
+  park(): void {
+    if (this.ctx === 0) return;
+    this.shared.select(this.ctx);
+    if (this.wasm.ctx_park() === 0) throw new RangeError('wasm-ws: out of memory for an incomplete message');
+    this.shared.refresh();
+  }
+
   next(): Event {
+    this.use();
     return this.wasm.next();
   }
 
   get opcode(): number {
-    return this.record[Slot.Opcode];
+    return this.shared.record[Slot.Opcode];
   }
   get fin(): boolean {
-    return (this.record[Slot.Flags] & 0x80) !== 0;
+    return (this.shared.record[Slot.Flags] & 0x80) !== 0;
   }
   /** FIN and RSV1-3 as in the first header byte. */
   get flags(): number {
-    return this.record[Slot.Flags];
+    return this.shared.record[Slot.Flags];
   }
   /** The opcode of the message being assembled (1 text, 2 binary). */
   get messageOpcode(): number {
-    return this.record[Slot.MsgOpcode];
+    return this.shared.record[Slot.MsgOpcode];
   }
-  /** This frame's payload, unmasked: valid until the next rxReserve. */
+  /** This frame's payload, unmasked: valid until the next rxReserve, push or park. */
   payload(): Uint8Array {
-    return new Uint8Array(this.buffer, this.record[Slot.PayloadPtr], this.record[Slot.PayloadLen]);
+    const { record, buffer } = this.shared;
+    return new Uint8Array(buffer, record[Slot.PayloadPtr], record[Slot.PayloadLen]);
   }
-  /** The message so far, contiguous: valid until the next rxReserve. Reused while it is the same bytes. */
+  /** The message so far, contiguous: valid until the next rxReserve, push or park. Reused while it is the same bytes. */
   message(): Uint8Array {
-    const ptr = this.record[Slot.MsgPtr];
-    const len = this.record[Slot.MsgLen];
+    const { record, buffer } = this.shared;
+    const ptr = record[Slot.MsgPtr];
+    const len = record[Slot.MsgLen];
     const view = this.msgView;
-    if (view !== null && view.byteOffset === ptr && view.length === len) return view;
-    this.msgView = new Uint8Array(this.buffer, ptr, len);
+    if (view !== null && view.buffer === buffer && view.byteOffset === ptr && view.length === len) return view;
+    this.msgView = new Uint8Array(buffer, ptr, len);
     return this.msgView;
   }
   /** Close code: of a received close frame (1005 when absent), or of an error. */
   get closeCode(): number {
-    return this.record[Slot.CloseCode];
+    return this.shared.record[Slot.CloseCode];
   }
   get errorKind(): ErrorKind {
-    return errorKinds[this.record[Slot.ErrorKind]] ?? '';
+    return errorKinds[this.shared.record[Slot.ErrorKind]] ?? '';
   }
   /** Stream offset of the byte at which the error was detected. */
   get errorOffset(): number {
-    return this.recordF64[Slot.ErrorOffset >> 1];
+    return this.shared.recordF64[Slot.ErrorOffset >> 1];
   }
 
   // ---- sending ----
@@ -142,22 +271,23 @@ export class Codec {
     const len = payload.length;
     // A payload that is a view of this memory (a received message echoed back, a ping's payload) is
     // detached if reserving grows memory: keep its offset and view it again in the new buffer.
-    const inMemory = payload.buffer === this.buffer;
+    const shared = this.shared;
+    const inMemory = payload.buffer === shared.buffer;
     const offset = payload.byteOffset; // a detached view reports 0: read it first
     const ptr = this.wasm.tx_reserve(len);
     if (ptr === 0) throw new RangeError('wasm-ws: out of memory for an outgoing frame');
-    if (inMemory && this.wasm.memory.buffer !== this.buffer) {
-      this.refresh();
-      payload = new Uint8Array(this.buffer, offset, len);
-    } else this.refresh();
+    if (inMemory && this.wasm.memory.buffer !== shared.buffer) {
+      shared.refresh();
+      payload = new Uint8Array(shared.buffer, offset, len);
+    } else shared.refresh();
     if (len < MASK_IN_JS_BELOW && this.masks) return this.smallFrame(ptr, b0, payload, key);
-    this.bytes.set(payload, ptr);
+    shared.bytes.set(payload, ptr);
     return this.finish(b0, len, key);
   }
 
   // Copying and masking a few bytes in one JS loop is cheaper than copying them in and calling WASM.
   private smallFrame(ptr: number, b0: number, payload: Uint8Array, key: number): Uint8Array {
-    const bytes = this.bytes;
+    const bytes = this.shared.bytes;
     const len = payload.length;
     const start = ptr - 6;
     bytes[start] = b0;
@@ -167,21 +297,21 @@ export class Codec {
     bytes[ptr - 2] = key >>> 16;
     bytes[ptr - 1] = key >>> 24;
     for (let i = 0; i < len; i++) bytes[ptr + i] = payload[i] ^ bytes[ptr - 4 + (i & 3)];
-    return new Uint8Array(this.buffer, start, 6 + len);
+    return new Uint8Array(this.shared.buffer, start, 6 + len);
   }
 
   /** As frame(), encoding `text` as UTF-8 straight into the outgoing frame. */
   frameText(b0: number, text: string, key: number): Uint8Array {
     const ptr = this.wasm.tx_reserve(text.length * 3);
     if (ptr === 0) throw new RangeError('wasm-ws: out of memory for an outgoing frame');
-    this.refresh();
-    const { written } = encoder.encodeInto(text, this.bytes.subarray(ptr, ptr + text.length * 3));
+    this.shared.refresh();
+    const { written } = encoder.encodeInto(text, this.shared.bytes.subarray(ptr, ptr + text.length * 3));
     return this.finish(b0, written, key);
   }
 
   private finish(b0: number, len: number, key: number): Uint8Array {
-    const start = this.wasm.tx_build(b0, len, key);
-    return new Uint8Array(this.buffer, start, this.record[Slot.TxFrameLen]);
+    const start = this.wasm.tx_build(b0, len, key, this.masks ? 1 : 0);
+    return new Uint8Array(this.shared.buffer, start, this.shared.record[Slot.TxFrameLen]);
   }
 
   /** Payload bytes frame() can take without growing memory. */
@@ -192,7 +322,7 @@ export class Codec {
   /** Makes room for frames with `len`-byte payloads now (it may grow memory, detaching views). */
   txGrow(len: number): void {
     if (this.wasm.tx_reserve(len) === 0) throw new RangeError('wasm-ws: out of memory for an outgoing frame');
-    this.refresh();
+    this.shared.refresh();
   }
 
   /**
@@ -221,20 +351,25 @@ export class Codec {
       }
       const ptr = this.wasm.tx_reserve(n); // within txSpace(): no growth
       const body = out.subarray(header + at, header + at + n);
-      this.bytes.set(body, ptr);
+      const bytes = this.shared.bytes;
+      bytes.set(body, ptr);
       this.wasm.mask(ptr, n, key, 0);
-      body.set(this.bytes.subarray(ptr, ptr + n));
+      body.set(bytes.subarray(ptr, ptr + n));
     }
     return out;
   }
 
-  /** The last frame is still referenced by a pending write: build the next ones after it. */
+  /**
+   * The last frame is still referenced by a pending write: build the next ones after it. Counted across
+   * the contexts sharing the send region; call release() once per pin().
+   */
   pin(): void {
+    this.shared.pins++;
     this.wasm.tx_pin();
   }
-  /** Pending writes are done: the send region may be reused from its start. */
+  /** This context's pending writes are done: once no context has any, the send region is reused from its start. */
   release(): void {
-    this.wasm.tx_release();
+    if (this.shared.pins > 0 && --this.shared.pins === 0) this.wasm.tx_release();
   }
 
   // ---- primitives, for tests and benchmarks ----
@@ -255,7 +390,6 @@ export class Codec {
   scratch(data: Uint8Array): number {
     const ptr = this.wasm.tx_reserve(data.length);
     if (ptr === 0) throw new RangeError('wasm-ws: out of memory');
-    this.refresh();
     this.bytes.set(data, ptr);
     return ptr;
   }

@@ -1,4 +1,4 @@
-export { Codec, DEFAULT_MAX_MESSAGE, type CodecOptions } from './codec.ts';
+export { Codec, DEFAULT_MAX_MESSAGE, SharedCodec, type CodecOptions } from './codec.ts';
 export { Event, Role, Opcode, Slot, errorKinds, type ErrorKind, type CodecExports, type CodecMemory } from './abi.ts';
 export {
   availableBackends,

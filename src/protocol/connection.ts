@@ -392,7 +392,8 @@ export class Connection implements TransportSink, ReceiverOwner {
     this.stopTimers();
     this.abort.abort();
     this.transport?.destroy();
-    this.codec.release();
+    this.sender.finish();
+    this.receiver.free();
     this.rejectOpen(error);
     this.call(() => this.listener.onError?.(error));
     this.call(() => this.listener.onClose?.(1006, '', false));
@@ -421,6 +422,7 @@ export class Connection implements TransportSink, ReceiverOwner {
     this.finished = true;
     this.stopTimers();
     this.sender.finish();
+    this.receiver.free();
     this.readyState = CLOSED;
     for (const ping of this.pings.values()) {
       ping.reject(new WebSocketError('ERR_CONNECTION_LOST', 'The connection closed before the pong'));

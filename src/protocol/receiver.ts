@@ -6,7 +6,8 @@ import { Event, Opcode } from '../codec/abi.ts';
 import type { OpeningHandshake } from './opening-handshake.ts';
 
 const RX_MIN = 64 * 1024;
-const CHUNK_MAX = 256 * 1024;
+// A chunk handed over whole is pushed in pieces the shared receive area holds (64 KiB).
+const CHUNK_MAX = 64 * 1024;
 const EMPTY = new Uint8Array(0);
 
 /** What the receiver needs from its connection. */
@@ -40,6 +41,9 @@ export class Receiver {
   private readonly discard = new Uint8Array(RX_MIN);
   private held = false;
   private heldTimer: ReturnType<typeof setTimeout> | undefined;
+  // Events are being handed to the connection: the context is freed only after (a view is in use).
+  private busy = false;
+  private freeWhenDone = false;
 
   constructor(
     private readonly codec: Codec,
@@ -56,15 +60,8 @@ export class Receiver {
     }
     this.target = Target.Discard;
     if (!owner.receiving) return this.discard;
-    try {
-      owner.growAtSafePoint();
-      const view = this.codec.rxReserve(RX_MIN);
-      this.target = Target.Codec;
-      return view;
-    } catch (error) {
-      owner.failInternal(error);
-      return this.discard;
-    }
+    this.target = Target.Codec;
+    return this.codec.readArea();
   }
 
   /** `n` bytes were read into the buffer readBuffer() returned last. */
@@ -83,7 +80,8 @@ export class Receiver {
           this.onChunk(this.headView.subarray(0, n));
         }
       } else if (target === Target.Codec && owner.receiving) {
-        this.codec.rxCommit(n);
+        owner.growAtSafePoint();
+        this.codec.receive(n);
         this.release();
       }
     } catch (error) {
@@ -118,13 +116,14 @@ export class Receiver {
     if (frames.length === 0 || !this.owner.receiving) return;
     this.owner.growAtSafePoint();
     this.codec.push(frames);
+    this.codec.park(); // out of the shared area: other connections read into it before these are delivered
     this.held = true;
-    this.heldTimer = setTimeout(() => this.release(), 0);
+    this.heldTimer = setTimeout(() => this.release(false), 0);
   }
 
   /** Delivers held frames, if any: the socket closed and they arrived before it did. */
   flush(): void {
-    if (this.held) this.release();
+    if (this.held) this.release(false);
   }
 
   /** The connection is done: no timer outlives it. */
@@ -134,10 +133,29 @@ export class Receiver {
     this.held = false;
   }
 
-  /** Delivers what the codec holds (and what was held for connect() to settle). */
-  private release(): void {
+  /** Returns the codec context and its buffers; after the events under way, if any (their views are in use). */
+  free(): void {
+    if (this.busy) this.freeWhenDone = true;
+    else this.codec.free();
+  }
+
+  /**
+   * Delivers what the codec holds (and what was held for connect() to settle). After a read, the context
+   * is parked; outside one (held frames on a timer) it is left as it is, since a runtime may hold the
+   * buffer readBuffer() returned for the read still to come (Node's onread does).
+   */
+  private release(afterRead = true): void {
     if (this.held) this.stop();
-    if (this.owner.receiving) this.process();
+    this.busy = true;
+    try {
+      if (this.owner.receiving) this.process();
+    } finally {
+      this.busy = false;
+    }
+    if (this.freeWhenDone) {
+      this.freeWhenDone = false;
+      this.codec.free();
+    } else if (afterRead) this.codec.park();
   }
 
   /** Hands every event the codec has for what was received so far to the connection. */

@@ -94,9 +94,13 @@ export class Sender {
     }
   }
 
-  /** The connection is done: nothing more goes out. */
+  /** The connection is done: nothing more goes out, and its frames no longer hold the send region. */
   finish(): void {
     this.pendingPong = null;
+    if (this.pinned) {
+      this.codec.release();
+      this.pinned = false;
+    }
   }
 
   private write(frame: Uint8Array, inWasm = true): boolean {

@@ -118,7 +118,7 @@ describe('codec backends', () => {
     for (const simd of flavours) {
       const codec = new Codec({ backend: 'c', simd });
       assert.equal(codec.backend, 'c');
-      assert.equal(codec.wasm.abi_version(), 1);
+      assert.equal(codec.wasm.abi_version(), 2);
     }
   });
 
@@ -291,13 +291,8 @@ interface Pair {
 function pair(simd: boolean, role: Role, maxMessage: number, allowedRsv: number): Pair {
   const as = new Codec({ backend: 'as', simd, role, maxMessage, allowedRsv });
   const c = new Codec({ backend: 'c', simd, role, maxMessage, allowedRsv });
-  // Codec keeps the record address to itself; init returns it again (and resets the parser).
-  return {
-    as,
-    c,
-    asRecord: as.wasm.init(role, maxMessage, allowedRsv),
-    cRecord: c.wasm.init(role, maxMessage, allowedRsv),
-  };
+  // Codec keeps the record address to itself; init returns it again (the modules are made once).
+  return { as, c, asRecord: as.wasm.init(), cRecord: c.wasm.init() };
 }
 
 function sameRecord(p: Pair, where: string): void {
@@ -328,14 +323,24 @@ function reserve(codec: Codec, n: number): Uint8Array | null {
 function lockStep(p: Pair, chunks: Uint8Array[], label: string): number {
   let events = 0;
   for (let i = 0; i < chunks.length; i++) {
-    const chunk = chunks[i];
+    const fed = feedChunk(p, chunks[i], `${label}: chunk ${i}`);
+    events += fed.events;
+    if (fed.stopped) return events;
+  }
+  return events;
+}
+
+/** One chunk into both, and every event it completes, compared; stopped once either refuses or fails. */
+function feedChunk(p: Pair, chunk: Uint8Array, label: string): { events: number; stopped: boolean } {
+  let events = 0;
+  {
     // Through Codec.rxReserve, which refreshes the codec's views when memory grew.
     const va = reserve(p.as, chunk.length);
     const vc = reserve(p.c, chunk.length);
     const rel = (v: Uint8Array | null, rec: number) => (v === null ? 0 : v.byteOffset - rec);
-    assert.equal(rel(vc, p.cRecord), rel(va, p.asRecord), `${label}: rx_reserve, chunk ${i}`);
-    assert.equal(vc?.length, va?.length, `${label}: rx space, chunk ${i}`);
-    if (va === null || vc === null) return events;
+    assert.equal(rel(vc, p.cRecord), rel(va, p.asRecord), `${label}: rx_reserve`);
+    assert.equal(vc?.length, va?.length, `${label}: rx space`);
+    if (va === null || vc === null) return { events, stopped: true };
     va.set(chunk);
     vc.set(chunk);
     p.as.rxCommit(chunk.length);
@@ -344,7 +349,7 @@ function lockStep(p: Pair, chunks: Uint8Array[], label: string): number {
       assert.ok(calls < 1e6, `${label}: no NeedMore`);
       const ea = p.as.next();
       const ec = p.c.next();
-      const where = `${label}: chunk ${i}, event ${events}`;
+      const where = `${label}, event ${events}`;
       assert.equal(ec, ea, `event differs ${where}`);
       sameRecord(p, where);
       if (ea === Event.NeedMore) break;
@@ -357,7 +362,7 @@ function lockStep(p: Pair, chunks: Uint8Array[], label: string): number {
         assert.equal(p.as.next(), Event.Error);
         assert.equal(p.c.next(), Event.Error);
         sameRecord(p, `${where}, after the error`);
-        return events;
+        return { events, stopped: true };
       }
       if (!sameBytes(p.c.payload(), p.as.payload()))
         assert.deepEqual(p.c.payload(), p.as.payload(), `payload differs ${where}`);
@@ -366,7 +371,7 @@ function lockStep(p: Pair, chunks: Uint8Array[], label: string): number {
       } else assert.equal(p.c.closeCode, p.as.closeCode);
     }
   }
-  return events;
+  return { events, stopped: false };
 }
 
 for (const simd of flavours) {
@@ -386,8 +391,8 @@ for (const simd of flavours) {
             const label = `seed ${seed}.${k} (${data.length} bytes, max ${maxMessage}, rsv ${allowedRsv})`;
             events += lockStep(p, randomChunks(r, data), label);
             if (p.as.next() === Event.Error) errors++;
-            p.as.wasm.init(role, maxMessage, allowedRsv);
-            p.c.wasm.init(role, maxMessage, allowedRsv);
+            p.as.reset();
+            p.c.reset();
           }
         }
         // The generator must exercise both outcomes.
@@ -412,6 +417,97 @@ for (const simd of flavours) {
       }
     });
 
+    test('contexts: many connections interleaved, parked or switched between reads, stay in step', () => {
+      const r = rng(2024);
+      let events = 0;
+      for (const role of ROLES) {
+        // 48 contexts in each module, fed chunk by chunk in a random order; a context is parked after
+        // its read (as the client does) or simply left when another is selected (which parks it too).
+        const streams = Array.from({ length: 48 }, (_, k) => {
+          const maxMessage = r.pick([64 << 20, 1 << 16, 1000]);
+          const allowedRsv = r.pick([0, 0, 0x40]);
+          const data = randomStream(r, role, allowedRsv);
+          const big = r.chance(0.3) ? [header(r, 0x82, 150000, role === Role.Server, r.bytes(4)), r.bytes(150000)] : [];
+          const whole = Uint8Array.from([...data, ...big.flatMap((b) => Array.from(b))]);
+          return {
+            p: pair(simd, role, maxMessage, allowedRsv),
+            chunks: randomChunks(r, whole),
+            at: 0,
+            label: `context ${k}`,
+          };
+        });
+        for (let live = streams.filter((s) => s.at < s.chunks.length); live.length > 0; ) {
+          const s = live[r.int(live.length)];
+          const fed = feedChunk(s.p, s.chunks[s.at], `${s.label}, chunk ${s.at}`);
+          events += fed.events;
+          s.at = fed.stopped ? s.chunks.length : s.at + 1;
+          if (r.chance(0.5)) {
+            s.p.as.park();
+            s.p.c.park();
+            sameRecord(s.p, `${s.label}: after park`);
+          }
+          live = streams.filter((x) => x.at < x.chunks.length);
+        }
+        for (const s of streams) {
+          s.p.as.free();
+          s.p.c.free();
+        }
+      }
+      assert.ok(events > 200, `too few events: ${events}`);
+    });
+
+    test('contexts: freeing one mid-message leaves the others and their incomplete messages intact', () => {
+      const a = pair(simd, Role.Client, 64 << 20, 0);
+      const b = pair(simd, Role.Client, 64 << 20, 0);
+      const message = Uint8Array.from({ length: 3000 }, (_, i) => i & 0xff);
+      const frame = Uint8Array.from([0x82, 126, 3000 >> 8, 3000 & 0xff, ...message]);
+      feedChunk(a, frame.subarray(0, 1000), 'a, first part');
+      feedChunk(b, frame.subarray(0, 1500), 'b, first part');
+      // b is selected; freeing a selects a, frees it, and leaves nothing selected: b must be selected again.
+      a.as.free();
+      a.c.free();
+      assert.equal(feedChunk(b, frame.subarray(1500), 'b, the rest').events, 1);
+      assert.deepEqual(b.as.message(), message);
+      assert.deepEqual(b.c.message(), message);
+    });
+
+    test('contexts: an idle context holds no receive buffer, and a freed one is reused', () => {
+      const p = pair(simd, Role.Client, 64 << 20, 0);
+      const memory = () => [p.as.wasm.memory.buffer.byteLength, p.c.wasm.memory.buffer.byteLength];
+      // A 200 KB message arriving in 64 KiB reads moves to a block of its own, returned when it completes.
+      const whole = new Uint8Array(10 + 200000);
+      whole.set([0x82, 127, 0, 0, 0, 0, 0, 0x03, 0x0d, 0x40]); // 200000 = 0x030d40
+      let messages = 0;
+      let after: number[] = [];
+      for (let round = 0; round < 20; round++) {
+        for (let at = 0; at < whole.length; at += 65536) {
+          messages += feedChunk(p, whole.subarray(at, Math.min(whole.length, at + 65536)), `round ${round}`).events;
+          p.as.park();
+          p.c.park();
+        }
+        if (round === 1) after = memory();
+      }
+      assert.equal(messages, 20, 'every message arrived');
+      assert.deepEqual(memory(), after, 'memory stopped growing: blocks were returned and reused');
+      // Many idle contexts: each costs its small block, nothing more.
+      const before = memory();
+      const idle = Array.from({ length: 2000 }, () => pair(simd, Role.Client, 64 << 20, 0));
+      for (const q of idle) {
+        q.as.push(Uint8Array.of(0x82, 0x01, 0x2a));
+        q.c.push(Uint8Array.of(0x82, 0x01, 0x2a));
+        assert.equal(q.as.next(), Event.Data);
+        assert.equal(q.c.next(), Event.Data);
+        q.as.park();
+        q.c.park();
+      }
+      const grown = memory().map((m, i) => m - before[i]);
+      for (const g of grown) assert.ok(g <= 2000 * 128 + 65536, `2000 idle contexts grew memory by ${g} bytes`);
+      for (const q of idle) {
+        q.as.free();
+        q.c.free();
+      }
+    });
+
     test('builder: the same frames at the same places, pinned or not', () => {
       const r = rng(7);
       for (const role of ROLES) {
@@ -426,8 +522,9 @@ for (const simd of flavours) {
           assert.equal(pc - p.cRecord, pa - p.asRecord, `tx_reserve(${len})`);
           new Uint8Array(p.as.wasm.memory.buffer).set(payload, pa);
           new Uint8Array(p.c.wasm.memory.buffer).set(payload, pc);
-          const fa = p.as.wasm.tx_build(b0, len, key);
-          const fc = p.c.wasm.tx_build(b0, len, key);
+          const masked = role === Role.Client ? 1 : 0;
+          const fa = p.as.wasm.tx_build(b0, len, key, masked);
+          const fc = p.c.wasm.tx_build(b0, len, key, masked);
           assert.equal(fc - p.cRecord, fa - p.asRecord, 'tx_build');
           sameRecord(p, `after frame ${i}`);
           const end = pa + len;

@@ -159,8 +159,10 @@ export class FuzzFailure extends Error {
 export function runFuzz(opts: FuzzOptions): FuzzStats {
   const stats: FuzzStats = { streams: 0, errors: {}, clean: 0, events: 0, maxMemory: 0 };
   const rng = new Rng(opts.seed);
-  // One codec per variant, role and limit, re-initialised between streams.
+  // One codec per variant, role and limit, re-initialised between streams. The codecs of a variant are
+  // contexts in one shared module: its memory is bounded by the largest limit used on it.
   const codecs = new Map<string, { codec: ReturnType<typeof makeCodec>; initial: number }>();
+  const modules = new Map<string, { initial: number; maxMessage: number }>();
   for (let i = 0; i < opts.streams; i++) {
     const variant = opts.variants[i % opts.variants.length];
     const role: Role = rng.chance(0.5) ? Role.Client : Role.Server;
@@ -172,7 +174,10 @@ export function runFuzz(opts: FuzzOptions): FuzzStats {
       entry = { codec, initial: codec.wasm.memory.buffer.byteLength };
       codecs.set(id, entry);
     } else entry.codec.reset();
-    const { codec, initial } = entry;
+    const { codec } = entry;
+    const module = modules.get(variant.name) ?? { initial: entry.initial, maxMessage: 0 };
+    module.maxMessage = Math.max(module.maxMessage, maxMessage);
+    modules.set(variant.name, module);
 
     const kind = rng.int(10);
     const base = validStream(rng, role, maxMessage);
@@ -220,7 +225,7 @@ export function runFuzz(opts: FuzzOptions): FuzzStats {
     }
     const mem = codec.wasm.memory.buffer.byteLength;
     stats.maxMemory = Math.max(stats.maxMemory, mem);
-    if (mem > memoryBound(initial, maxMessage, MAX_CHUNK)) fail(`memory grew to ${mem} bytes`);
+    if (mem > memoryBound(module.initial, module.maxMessage, MAX_CHUNK)) fail(`memory grew to ${mem} bytes`);
     const errors = events.filter((e) => e.type === 'error');
     if (errors.length > 1 || (errors.length === 1 && events.at(-1)?.type !== 'error')) fail('more than one error');
     const err = errors[0];

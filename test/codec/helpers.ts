@@ -33,15 +33,9 @@ export interface CodecSetup {
   allowedRsv?: number;
 }
 
-/** A codec for a variant, with reset() re-initialising it in place (much cheaper than a new instance). */
-export function makeCodec(variant: Variant, setup: CodecSetup = {}): Codec & { reset(): void } {
-  const codec = new Codec({ ...setup, backend: variant.backend, simd: variant.simd }) as Codec & { reset(): void };
-  const role = setup.role ?? Role.Client;
-  const rsv = setup.allowedRsv ?? 0;
-  codec.reset = () => {
-    codec.wasm.init(role, codec.maxMessage, rsv);
-  };
-  return codec;
+/** A codec (a context in the variant's shared module); reset() starts it over with a fresh context. */
+export function makeCodec(variant: Variant, setup: CodecSetup = {}): Codec {
+  return new Codec({ ...setup, backend: variant.backend, simd: variant.simd });
 }
 
 // ---- bytes ----

@@ -621,6 +621,27 @@ export const scenarios: HostileScenario[] = [
     },
   },
   {
+    name: 'twenty connections receive large messages at once: every byte arrives whole, to the right connection',
+    maxGrowth: bounded(20),
+    async run(env) {
+      const one = async (k: number) => {
+        const tls = k % 2 === 1;
+        const url = `${tls ? env.tlsUrl : env.url}/ws`;
+        const sent = [pattern(200_000 + k, 100 + k), pattern(70_000, 200 + k), pattern(5, 300 + k)];
+        const { listener, rec } = recorder();
+        const conn = await env.connect(url, listener, tls ? { ca: env.ca } : {});
+        for (const m of sent) conn.send(m);
+        for (let i = 0; i < 1000 && rec.messages.length < sent.length; i++) await sleep(10);
+        eq(rec.messages.length, sent.length, `connection ${k}: echoes`);
+        for (const [i, m] of sent.entries()) sameBytes(rec.messages[i].data, m, `connection ${k}, message ${i}`);
+        conn.close(1000);
+        await within(rec.closed, 5000, `connection ${k} closes`);
+        eq(rec.errors.length, 0, `connection ${k}: no error`);
+      };
+      await Promise.all(Array.from({ length: 20 }, (_, k) => one(k)));
+    },
+  },
+  {
     name: 'fifty connections fail at once while their peers stream: every one closes with 1002, memory bounded',
     maxGrowth: bounded(50),
     async run(env) {
