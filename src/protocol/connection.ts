@@ -70,7 +70,8 @@ export class Connection implements TransportSink, ReceiverOwner {
   private transport: Transport | null = null;
   private resolveOpen!: (c: Connection) => void;
   private rejectOpen!: (e: WebSocketError) => void;
-  private readonly abort = new AbortController();
+  // Gives up connecting (timeout, close()); dropped once open, so an open connection does not keep it.
+  private abort: AbortController | null = new AbortController();
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   // The socket closed while the response waited for its key check: judged first, then this is reported.
   private closedEarly: { error?: Error } | null = null;
@@ -130,7 +131,7 @@ export class Connection implements TransportSink, ReceiverOwner {
         servername: servername ?? host,
         rejectUnauthorized: rejectUnauthorized ?? true,
         ca,
-        signal: this.abort.signal,
+        signal: this.abort?.signal,
       },
       this,
     ).then(
@@ -182,6 +183,7 @@ export class Connection implements TransportSink, ReceiverOwner {
     }
     if (opened === null) return;
     clearTimeout(this.handshakeTimer);
+    this.abort = null;
     this.protocol = opened.protocol;
     this.extensions = opened.extensions;
     this.readyState = OPEN;
@@ -390,7 +392,7 @@ export class Connection implements TransportSink, ReceiverOwner {
     this.readyState = CLOSED;
     this.failure = error;
     this.stopTimers();
-    this.abort.abort();
+    this.abort?.abort();
     this.transport?.destroy();
     this.sender.finish();
     this.receiver.free();

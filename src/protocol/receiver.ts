@@ -5,7 +5,9 @@ import type { Codec } from '../codec/codec.ts';
 import { Event, Opcode } from '../codec/abi.ts';
 import type { OpeningHandshake } from './opening-handshake.ts';
 
-const RX_MIN = 64 * 1024;
+// Where bytes go that nobody reads (after a close frame or a failure): one buffer for every connection of
+// the thread, as what lands in it is never looked at.
+const DISCARD = new Uint8Array(64 * 1024);
 // A chunk handed over whole is pushed in pieces the shared receive area holds (64 KiB).
 const CHUNK_MAX = 64 * 1024;
 const EMPTY = new Uint8Array(0);
@@ -38,7 +40,6 @@ export class Receiver {
   // Which buffer the bytes of the next onRead() went into: the state may change between the two calls.
   private target: Target = Target.Discard;
   private headView: Uint8Array = EMPTY;
-  private readonly discard = new Uint8Array(RX_MIN);
   private held = false;
   private heldTimer: ReturnType<typeof setTimeout> | undefined;
   // Events are being handed to the connection: the context is freed only after (a view is in use).
@@ -59,7 +60,7 @@ export class Receiver {
       return this.headView;
     }
     this.target = Target.Discard;
-    if (!owner.receiving) return this.discard;
+    if (!owner.receiving) return DISCARD;
     this.target = Target.Codec;
     return this.codec.readArea();
   }
