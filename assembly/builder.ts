@@ -2,7 +2,8 @@
 // the send region, the header right before it, so header and payload leave in one write.
 import { maskInPlace } from "./mask";
 import { allocRegion, growRegion, MAX_REGION } from "./regions";
-import { put, TX_FRAME_PTR, TX_FRAME_LEN } from "./record";
+import { put } from "./record";
+import { R_TX_FRAME_PTR, R_TX_FRAME_LEN } from "./abi";
 
 const MAX_HEADER: usize = 14;
 const INITIAL_TX: usize = 65536;
@@ -60,8 +61,8 @@ export function txBuild(b0: i32, len: usize, key: u32, masked: bool): usize {
     maskInPlace(payload, len, key, 0);
   }
   txEnd = payload + len;
-  put(TX_FRAME_PTR, <i32>start);
-  put(TX_FRAME_LEN, <i32>(payload + len - start));
+  put(R_TX_FRAME_PTR, <i32>start);
+  put(R_TX_FRAME_LEN, <i32>(payload + len - start));
   return start;
 }
 

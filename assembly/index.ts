@@ -4,10 +4,11 @@ import { txReserve, txBuild, txPin, txRelease, txSpace } from "./builder";
 import { maskInPlace } from "./mask";
 import { utf8Validate } from "./utf8";
 import { allocRegion } from "./regions";
-import { setRecord, record, RECORD_SLOTS, put, EVENT } from "./record";
+import { setRecord, record, put } from "./record";
+import { ABI_VERSION, RECORD_SLOTS, R_EVENT } from "./abi";
 
 export function abi_version(): i32 {
-  return 2;
+  return ABI_VERSION;
 }
 
 // Makes the record, the shared receive area and the send region; returns the record's address (0 if
@@ -50,7 +51,7 @@ export function rx_commit(n: i32): void {
 
 export function next(): i32 {
   const event = parseNext();
-  put(EVENT, event); // NEED_MORE too: the record always shows the last event
+  put(R_EVENT, event); // NEED_MORE too: the record always shows the last event
   return event;
 }
 

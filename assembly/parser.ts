@@ -2,22 +2,23 @@
 // this module's memory. Bytes are read into the region by the caller, then parsed in place:
 // payloads are unmasked, UTF-8-checked as they arrive (fail-fast), and fragments of one message are
 // moved together so that a finished message is one contiguous view.
-import * as E from "./errors";
 import { maskInPlace, rotateKey } from "./mask";
 import { utf8Feed, utf8Init, utf8Reset, utf8State, utf8ErrorIndex, utf8Validate, UTF8_ACCEPT, setUtf8State } from "./utf8";
 import { allocRegion, MAX_REGION } from "./regions";
 import { blockAlloc, blockCapacity, blockFree } from "./blocks";
-import * as R from "./record";
+import { put, putOffset } from "./record";
+import {
+  NEED_MORE, DATA, PING, PONG, CLOSE, ERROR, ROLE_CLIENT, ROLE_SERVER,
+  OP_CONTINUATION, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG,
+  R_OPCODE, R_FLAGS, R_PAYLOAD_PTR, R_PAYLOAD_LEN, R_MSG_PTR, R_MSG_LEN, R_MSG_OPCODE, R_CLOSE_CODE, R_ERROR_KIND,
+  R_RX_WRITE_PTR, R_RX_SPACE,
+  E_RSV_SET, E_RESERVED_OPCODE, E_CONTROL_FRAGMENTED, E_CONTROL_TOO_LONG, E_UNEXPECTED_CONTINUATION,
+  E_EXPECTED_CONTINUATION, E_LENGTH_MSB_SET, E_MASK_UNEXPECTED, E_MASK_REQUIRED, E_CLOSE_PAYLOAD_ONE_BYTE,
+  E_CLOSE_CODE_INVALID, E_INVALID_UTF8, E_INVALID_UTF8_CLOSE_REASON, E_MESSAGE_TOO_BIG,
+  closeCodeOf, isValidCloseCode,
+} from "./abi";
 
-export const NEED_MORE: i32 = 0;
-export const DATA: i32 = 1;
-export const PING: i32 = 2;
-export const PONG: i32 = 3;
-export const CLOSE: i32 = 4;
-export const ERROR: i32 = 5;
 
-export const ROLE_CLIENT: i32 = 0;
-export const ROLE_SERVER: i32 = 1;
 
 const SHARED_RX: usize = 65536;
 const MIN_OWNED: usize = 1024;
@@ -244,9 +245,9 @@ function moveTo(cap: usize): bool {
 
 function fail(kind: i32, at: usize): i32 {
   failed = true;
-  R.put(R.CLOSE_CODE, E.closeCodeOf(kind));
-  R.put(R.ERROR_KIND, kind);
-  R.putOffset(fed - <f64>(writePos - at));
+  put(R_CLOSE_CODE, closeCodeOf(kind));
+  put(R_ERROR_KIND, kind);
+  putOffset(fed - <f64>(writePos - at));
   return ERROR;
 }
 
@@ -262,8 +263,8 @@ export function rxReserve(min: usize): usize {
     if (used > maxMessage + MAX_CONTROL_FRAME || min > MAX_REGION - used) return 0;
     if (!moveTo(used + min)) return 0;
   }
-  R.put(R.RX_WRITE_PTR, <i32>writePos);
-  R.put(R.RX_SPACE, <i32>(rxBase + rxCap - writePos));
+  put(R_RX_WRITE_PTR, <i32>writePos);
+  put(R_RX_SPACE, <i32>(rxBase + rxCap - writePos));
   return writePos;
 }
 
@@ -287,13 +288,6 @@ export function rxCommit(n: usize): void {
   fed += <f64>n;
 }
 
-// Opcodes (RFC 6455 §5.2).
-const OP_CONTINUATION: i32 = 0;
-const OP_TEXT: i32 = 1;
-const OP_BINARY: i32 = 2;
-const OP_CLOSE: i32 = 8;
-const OP_PING: i32 = 9;
-const OP_PONG: i32 = 10;
 
 // The header being read (set by readHeader, as ws's receiver keeps its _fin, _opcode, _payloadLength).
 let hdB0: u32 = 0;
@@ -335,14 +329,14 @@ function readHeader(): i32 {
   } else if (len7 == 127) {
     if (avail < 10) return NEED_MORE;
     const len64 = bswap<u64>(load<u64>(p + 2));
-    if ((len64 >> 63) != 0) return fail(E.LENGTH_MSB_SET, p + 2);
-    if (len64 > <u64>maxMessage) return fail(E.MESSAGE_TOO_BIG, p + 9);
+    if ((len64 >> 63) != 0) return fail(E_LENGTH_MSB_SET, p + 2);
+    if (len64 > <u64>maxMessage) return fail(E_MESSAGE_TOO_BIG, p + 9);
     len = <usize>len64;
     size = 10;
   }
   if (hdOpcode < OP_CLOSE) {
     const before: usize = hdOpcode == OP_CONTINUATION ? msgLen : 0;
-    if (len > maxMessage || before + len > maxMessage) return fail(E.MESSAGE_TOO_BIG, p + size - 1);
+    if (len > maxMessage || before + len > maxMessage) return fail(E_MESSAGE_TOO_BIG, p + size - 1);
   }
   if (hdMasked) size += 4;
   if (avail < size) return NEED_MORE;
@@ -360,15 +354,15 @@ function readInfo(p: usize): i32 {
   const fin = (b0 & 0x80) != 0;
   const opcode = <i32>(b0 & 0x0f);
   const control = opcode >= OP_CLOSE;
-  if ((b0 & 0x70 & ~allowedRsv) != 0) return fail(E.RSV_SET, p);
-  if ((opcode > OP_BINARY && opcode < OP_CLOSE) || opcode > OP_PONG) return fail(E.RESERVED_OPCODE, p);
-  if (control && !fin) return fail(E.CONTROL_FRAGMENTED, p);
-  if (opcode == OP_CONTINUATION && !msgActive) return fail(E.UNEXPECTED_CONTINUATION, p);
-  if ((opcode == OP_TEXT || opcode == OP_BINARY) && msgActive) return fail(E.EXPECTED_CONTINUATION, p);
+  if ((b0 & 0x70 & ~allowedRsv) != 0) return fail(E_RSV_SET, p);
+  if ((opcode > OP_BINARY && opcode < OP_CLOSE) || opcode > OP_PONG) return fail(E_RESERVED_OPCODE, p);
+  if (control && !fin) return fail(E_CONTROL_FRAGMENTED, p);
+  if (opcode == OP_CONTINUATION && !msgActive) return fail(E_UNEXPECTED_CONTINUATION, p);
+  if ((opcode == OP_TEXT || opcode == OP_BINARY) && msgActive) return fail(E_EXPECTED_CONTINUATION, p);
   const masked = (b1 & 0x80) != 0;
-  if (masked && role == ROLE_CLIENT) return fail(E.MASK_UNEXPECTED, p + 1);
-  if (!masked && role == ROLE_SERVER) return fail(E.MASK_REQUIRED, p + 1);
-  if (control && (b1 & 0x7f) > 125) return fail(E.CONTROL_TOO_LONG, p + 1);
+  if (masked && role == ROLE_CLIENT) return fail(E_MASK_UNEXPECTED, p + 1);
+  if (!masked && role == ROLE_SERVER) return fail(E_MASK_REQUIRED, p + 1);
+  if (control && (b1 & 0x7f) > 125) return fail(E_CONTROL_TOO_LONG, p + 1);
   hdB0 = b0;
   hdOpcode = opcode;
   hdMasked = masked;
@@ -383,20 +377,20 @@ function controlFrame(): i32 {
   if (hdMasked) maskInPlace(payload, len, hdKey, 0);
   let code: i32 = 1005;
   if (hdOpcode == OP_CLOSE) {
-    if (len == 1) return fail(E.CLOSE_PAYLOAD_ONE_BYTE, payload);
+    if (len == 1) return fail(E_CLOSE_PAYLOAD_ONE_BYTE, payload);
     if (len >= 2) {
       code = <i32>bswap<u16>(load<u16>(payload));
-      if (!E.isValidCloseCode(code)) return fail(E.CLOSE_CODE_INVALID, payload + 1);
+      if (!isValidCloseCode(code)) return fail(E_CLOSE_CODE_INVALID, payload + 1);
       const bad = utf8Validate(payload + 2, len - 2);
-      if (bad >= 0) return fail(E.INVALID_UTF8_CLOSE_REASON, payload + 2 + <usize>bad);
+      if (bad >= 0) return fail(E_INVALID_UTF8_CLOSE_REASON, payload + 2 + <usize>bad);
     }
   }
   readPos = payload + len;
-  R.put(R.OPCODE, hdOpcode);
-  R.put(R.FLAGS, <i32>(hdB0 & 0xf0));
-  R.put(R.PAYLOAD_PTR, <i32>payload);
-  R.put(R.PAYLOAD_LEN, <i32>len);
-  R.put(R.CLOSE_CODE, code);
+  put(R_OPCODE, hdOpcode);
+  put(R_FLAGS, <i32>(hdB0 & 0xf0));
+  put(R_PAYLOAD_PTR, <i32>payload);
+  put(R_PAYLOAD_LEN, <i32>len);
+  put(R_CLOSE_CODE, code);
   return hdOpcode == OP_PING ? PING : hdOpcode == OP_PONG ? PONG : CLOSE;
 }
 
@@ -426,7 +420,7 @@ function continueFrame(): i32 {
   if (n > 0) {
     const src = readPos;
     if (frMasked) maskInPlace(src, n, rotateKey(frKey, <i32>(frDone & 3)), 0);
-    if (msgOpcode == OP_TEXT && !utf8Feed(src, n)) return fail(E.INVALID_UTF8, src + <usize>utf8ErrorIndex);
+    if (msgOpcode == OP_TEXT && !utf8Feed(src, n)) return fail(E_INVALID_UTF8, src + <usize>utf8ErrorIndex);
     const dst = msgStart + msgLen;
     if (dst != src) memory.copy(dst, src, n);
     msgLen += n;
@@ -437,15 +431,15 @@ function continueFrame(): i32 {
   inFrame = false;
   const fin = (frFlags & 0x80) != 0;
   if (fin) {
-    if (msgOpcode == OP_TEXT && utf8State != UTF8_ACCEPT) return fail(E.INVALID_UTF8, readPos);
+    if (msgOpcode == OP_TEXT && utf8State != UTF8_ACCEPT) return fail(E_INVALID_UTF8, readPos);
     msgActive = false;
   }
-  R.put(R.OPCODE, frOpcode);
-  R.put(R.FLAGS, frFlags);
-  R.put(R.PAYLOAD_PTR, <i32>frPayload);
-  R.put(R.PAYLOAD_LEN, <i32>frLen);
-  R.put(R.MSG_PTR, <i32>msgStart);
-  R.put(R.MSG_LEN, <i32>msgLen);
-  R.put(R.MSG_OPCODE, msgOpcode);
+  put(R_OPCODE, frOpcode);
+  put(R_FLAGS, frFlags);
+  put(R_PAYLOAD_PTR, <i32>frPayload);
+  put(R_PAYLOAD_LEN, <i32>frLen);
+  put(R_MSG_PTR, <i32>msgStart);
+  put(R_MSG_LEN, <i32>msgLen);
+  put(R_MSG_OPCODE, msgOpcode);
   return DATA;
 }

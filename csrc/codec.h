@@ -29,26 +29,9 @@ static inline void copy(usize dst, usize src, usize n) { __builtin_memmove((void
 
 static inline uint32_t rotr32(uint32_t x, uint32_t s) { return (x >> (s & 31)) | (x << ((32 - s) & 31)); }
 
-// ---- record.ts: the record the loader reads after each call (i32 slots, layout in ABI.md) ----
+// ---- the ABI: events, roles, opcodes, record slots, error kinds, close codes (generated) ----
 
-enum {
-  R_EVENT = 0,
-  R_OPCODE = 1,
-  R_FLAGS = 2,
-  R_PAYLOAD_PTR = 3,
-  R_PAYLOAD_LEN = 4,
-  R_MSG_PTR = 5,
-  R_MSG_LEN = 6,
-  R_MSG_OPCODE = 7,
-  R_CLOSE_CODE = 8,
-  R_ERROR_KIND = 9,
-  R_RX_WRITE_PTR = 10,
-  R_RX_SPACE = 11,
-  R_ERROR_OFFSET = 12, // f64 over slots 12-13
-  R_TX_FRAME_PTR = 14,
-  R_TX_FRAME_LEN = 15,
-  RECORD_SLOTS = 32,
-};
+#include "abi.h"
 
 extern usize record;
 
@@ -57,41 +40,6 @@ extern usize record;
 
 static inline void put(int32_t slot, int32_t value) { store32(record + ((usize)slot << 2), (uint32_t)value); }
 static inline void put_offset(double value) { __builtin_memcpy((void *)(uintptr_t)(record + ((usize)R_ERROR_OFFSET << 2)), &value, 8); }
-
-// ---- errors.ts: a stable kind for callers and tests, and the close code RFC 6455 assigns it ----
-
-enum {
-  E_RSV_SET = 1,
-  E_RESERVED_OPCODE = 2,
-  E_CONTROL_FRAGMENTED = 3,
-  E_CONTROL_TOO_LONG = 4,
-  E_UNEXPECTED_CONTINUATION = 5,
-  E_EXPECTED_CONTINUATION = 6,
-  E_LENGTH_MSB_SET = 7,
-  E_MASK_UNEXPECTED = 8,
-  E_MASK_REQUIRED = 9,
-  E_CLOSE_PAYLOAD_ONE_BYTE = 10,
-  E_CLOSE_CODE_INVALID = 11,
-  E_INVALID_UTF8 = 12,
-  E_INVALID_UTF8_CLOSE_REASON = 13,
-  E_MESSAGE_TOO_BIG = 14,
-};
-
-static inline int32_t close_code_of(int32_t kind) {
-  if (kind == E_INVALID_UTF8 || kind == E_INVALID_UTF8_CLOSE_REASON) return 1007;
-  if (kind == E_MESSAGE_TOO_BIG) return 1009;
-  return 1002;
-}
-
-// Codes a peer may send in a close frame (RFC 6455 §7.4, IANA registry).
-static inline bool is_valid_close_code(int32_t code) {
-  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
-}
-
-// ---- events and roles (parser.ts) ----
-
-enum { NEED_MORE = 0, DATA = 1, PING = 2, PONG = 3, CLOSE = 4, ERROR = 5 };
-enum { ROLE_CLIENT = 0, ROLE_SERVER = 1 };
 
 // ---- the modules ----
 

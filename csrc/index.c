@@ -4,7 +4,7 @@
 
 usize record = 0;
 
-EXPORT("abi_version") int32_t abi_version(void) { return 2; }
+EXPORT("abi_version") int32_t abi_version(void) { return ABI_VERSION; }
 
 // Makes the record, the shared receive area and the send region; returns the record's address (0 if
 // memory is exhausted). Once per module.

@@ -4,9 +4,6 @@
 // one message are moved together so that a finished message is one contiguous view.
 #include "codec.h"
 
-// Opcodes (RFC 6455 §5.2).
-enum { OP_CONTINUATION = 0, OP_TEXT = 1, OP_BINARY = 2, OP_CLOSE = 8, OP_PING = 9, OP_PONG = 10 };
-
 #define SHARED_RX 65536u
 #define MIN_OWNED 1024u
 #define MAX_CONTROL_FRAME (2u + 8u + 4u + 125u) // the most unparsed bytes kept besides a message

@@ -26,7 +26,7 @@ export class OpeningHandshake {
   /** Settles once the expected Sec-WebSocket-Accept is computed (WebCrypto's digest is asynchronous). */
   readonly keyReady: Promise<void>;
   private accept: string | null = null;
-  private head = new Uint8Array(4096);
+  private head = new Uint8Array(1024); // a 101 is a few hundred bytes; grown when a server sends more
   private length = 0;
 
   /** Throws a SyntaxError for bad subprotocols, a TypeError for bad headers: before anything connects. */
@@ -50,7 +50,7 @@ export class OpeningHandshake {
   }
 
   /** Free space after what has arrived, at least `min` bytes: read the response into it, then commit(). */
-  space(min = 1024): Uint8Array {
+  space(min = 512): Uint8Array {
     if (this.head.length - this.length < min) {
       const grown = new Uint8Array(Math.max(this.head.length * 2, this.length + min));
       grown.set(this.head.subarray(0, this.length));
