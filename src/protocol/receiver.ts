@@ -10,6 +10,7 @@ import type { OpeningHandshake } from './opening-handshake.ts';
 const DISCARD = new Uint8Array(64 * 1024);
 // A chunk handed over whole is pushed in pieces the shared receive area holds (64 KiB).
 const CHUNK_MAX = 64 * 1024;
+const HELD_MAX = 256 * 1024;
 const EMPTY = new Uint8Array(0);
 
 /** What the receiver needs from its connection. */
@@ -42,6 +43,10 @@ export class Receiver {
   private headView: Uint8Array = EMPTY;
   private held = false;
   private heldTimer: ReturnType<typeof setTimeout> | undefined;
+  // Bytes read while frames are held, and the size of the last read: past HELD_MAX (a peer streaming
+  // faster than a timer fires), they are delivered at once rather than buffered.
+  private heldBytes = 0;
+  private lastRead = 0;
   // Events are being handed to the connection: the context is freed only after (a view is in use).
   private busy = false;
   private freeWhenDone = false;
@@ -83,6 +88,7 @@ export class Receiver {
       } else if (target === Target.Codec && owner.receiving) {
         owner.growAtSafePoint();
         this.codec.receive(n);
+        this.lastRead = n;
         this.release();
       }
     } catch (error) {
@@ -101,7 +107,9 @@ export class Receiver {
       }
       owner.growAtSafePoint();
       for (let at = 0; at < chunk.length && owner.receiving; at += CHUNK_MAX) {
-        this.codec.push(chunk.subarray(at, Math.min(chunk.length, at + CHUNK_MAX)));
+        const piece = chunk.subarray(at, Math.min(chunk.length, at + CHUNK_MAX));
+        this.codec.push(piece);
+        this.lastRead = piece.length;
         this.release();
       }
     } catch (error) {
@@ -110,8 +118,10 @@ export class Receiver {
   }
 
   /**
-   * Frames that came with the response: into the codec now, delivered once connect() has settled, which
-   * every I/O callback and timer runs after (the next read, or a timer, releases them).
+   * Frames that came with the response: into the codec now, delivered by a timer, which runs after
+   * connect() has settled and the microtasks that await it. Reads that come first are taken in behind
+   * them, not delivered (on Deno a read completes as a promise, possibly among those microtasks), up to
+   * HELD_MAX bytes.
    */
   hold(frames: Uint8Array): void {
     if (frames.length === 0 || !this.owner.receiving) return;
@@ -132,6 +142,7 @@ export class Receiver {
     clearTimeout(this.heldTimer);
     this.heldTimer = undefined;
     this.held = false;
+    this.heldBytes = 0;
   }
 
   /** Returns the codec context and its buffers; after the events under way, if any (their views are in use). */
@@ -141,11 +152,16 @@ export class Receiver {
   }
 
   /**
-   * Delivers what the codec holds (and what was held for connect() to settle). After a read, the context
+   * Delivers what the codec holds (held frames: only from their timer, or when the socket closed). After a read, the context
    * is parked; outside one (held frames on a timer) it is left as it is, since a runtime may hold the
    * buffer readBuffer() returned for the read still to come (Node's onread does).
    */
   private release(afterRead = true): void {
+    const heldLimit = Math.min(HELD_MAX, this.codec.maxMessage >> 1); // within the receive limit
+    if (this.held && afterRead && (this.heldBytes += this.lastRead) <= heldLimit) {
+      this.codec.park();
+      return;
+    }
     if (this.held) this.stop();
     this.busy = true;
     try {

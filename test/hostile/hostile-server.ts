@@ -31,11 +31,14 @@ export interface HostileServer {
 
 export interface Stats {
   open: Record<string, number>;
+  /** Connections accepted, in all and per path (scenarios run in parallel: check your own path). */
   accepted: number;
+  acceptedOn: Record<string, number>;
 }
 
 export async function startHostileServer(certs: { cert: string; key: string }): Promise<HostileServer> {
   const open: Record<string, number> = {};
+  const acceptedOn: Record<string, number> = {};
   let accepted = 0;
   const track = (socket: net.Socket, route: string) => {
     open[route] = (open[route] ?? 0) + 1;
@@ -45,10 +48,11 @@ export async function startHostileServer(certs: { cert: string; key: string }): 
   const plain = rawHttpServer((socket, head) => {
     const route = head.target.pathname;
     if (route === '/stats') {
-      httpReply(socket, '200 OK', JSON.stringify({ open, accepted } satisfies Stats), 'application/json');
+      httpReply(socket, '200 OK', JSON.stringify({ open, accepted, acceptedOn } satisfies Stats), 'application/json');
       return;
     }
     accepted++;
+    acceptedOn[route] = (acceptedOn[route] ?? 0) + 1;
     track(socket, route);
     if (route === '/silent') {
       socket.resume(); // reads (so it sees the client go) and never answers
