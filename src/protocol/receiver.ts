@@ -157,10 +157,13 @@ export class Receiver {
    * buffer readBuffer() returned for the read still to come (Node's onread does).
    */
   private release(afterRead = true): void {
-    const heldLimit = Math.min(HELD_MAX, this.codec.maxMessage >> 1); // within the receive limit
-    if (this.held && afterRead && (this.heldBytes += this.lastRead) <= heldLimit) {
-      this.codec.park();
-      return;
+    if (this.held && afterRead) {
+      this.heldBytes += this.lastRead;
+      // Within the receive limit, a peer's bytes wait behind the held frames; past it, all go now.
+      if (this.heldBytes <= Math.min(HELD_MAX, this.codec.maxMessage >> 1)) {
+        this.codec.park();
+        return;
+      }
     }
     if (this.held) this.stop();
     this.busy = true;
