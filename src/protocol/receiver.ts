@@ -118,16 +118,19 @@ export class Receiver {
   }
 
   /**
-   * Frames that came with the response: into the codec now, delivered by a timer, which runs after
+   * Frames that came with the response (and any read before the timer): into the codec now, delivered by a timer, which runs after
    * connect() has settled and the microtasks that await it. Reads that come first are taken in behind
    * them, not delivered (on Deno a read completes as a promise, possibly among those microtasks), up to
    * HELD_MAX bytes.
    */
   hold(frames: Uint8Array): void {
-    if (frames.length === 0 || !this.owner.receiving) return;
-    this.owner.growAtSafePoint();
-    this.codec.push(frames);
-    this.codec.park(); // out of the shared area: other connections read into it before these are delivered
+    if (!this.owner.receiving) return;
+    if (frames.length > 0) {
+      this.owner.growAtSafePoint();
+      this.codec.push(frames);
+      this.codec.park(); // out of the shared area: other connections read into it before these are delivered
+    }
+    // Held even when none came with the 101: the next read may complete before connect() has settled.
     this.held = true;
     this.heldTimer = setTimeout(() => this.release(false), 0);
   }
