@@ -3,6 +3,8 @@
 // scripted server's /result endpoint with fetch().
 import { pattern } from '../codec/helpers.ts';
 import type { BaseWebSocket, ClientOptions, Connection, ConnectionListener, WebSocketError } from '../../src/api.ts';
+import { AssertionError, eq, fail, ok, sameBytes, sleep, within } from '../support/assertions.ts';
+import { frame, hex } from '../support/frames.ts';
 
 export type Runtime = 'node' | 'bun' | 'deno';
 
@@ -35,25 +37,6 @@ export interface Scenario {
 
 // ---- assertions ----
 
-class AssertionError extends Error {
-  override name = 'AssertionError';
-}
-function fail(message: string): never {
-  throw new AssertionError(message);
-}
-function ok(value: unknown, message: string): asserts value {
-  if (!value) fail(message);
-}
-function eq<T>(actual: T, expected: T, what: string): void {
-  if (!Object.is(actual, expected))
-    fail(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
-function sameBytes(actual: Uint8Array, expected: Uint8Array, what: string): void {
-  if (actual.length !== expected.length) fail(`${what}: expected ${expected.length} bytes, got ${actual.length}`);
-  for (let i = 0; i < actual.length; i++) {
-    if (actual[i] !== expected[i]) fail(`${what}: byte ${i} differs (${actual[i]} != ${expected[i]})`);
-  }
-}
 /** Runs `fn`, which must throw a DOMException named `name`. */
 function throwsDom(fn: () => unknown, name: string, what: string): void {
   try {
@@ -82,21 +65,6 @@ async function rejects(promise: Promise<unknown>, codes: string | string[], what
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>(
-        (_, reject) => (timer = setTimeout(() => reject(new AssertionError(`${what}: not within ${ms} ms`)), ms)),
-      ),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 // ---- payloads and frames ----
 
@@ -110,32 +78,6 @@ function text(n: number): string {
   return s;
 }
 
-function hex(data: Uint8Array): string {
-  return Array.from(data, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-/** A server frame (unmasked unless `mask` is given), as hex for the scripted server's `frames`. */
-function frame(b0: number, payload: Uint8Array | string = new Uint8Array(0), mask?: number[]): string {
-  const p = typeof payload === 'string' ? encoder.encode(payload) : payload;
-  const m = mask ? 0x80 : 0;
-  let head: number[];
-  if (p.length < 126) head = [b0, m | p.length];
-  else if (p.length < 65536) head = [b0, m | 126, p.length >> 8, p.length & 255];
-  else
-    head = [
-      b0,
-      m | 127,
-      0,
-      0,
-      0,
-      0,
-      (p.length >>> 24) & 255,
-      (p.length >> 16) & 255,
-      (p.length >> 8) & 255,
-      p.length & 255,
-    ];
-  const body = mask ? p.map((b, i) => b ^ mask[i & 3]) : p;
-  return hex(new Uint8Array([...head, ...(mask ?? [])])) + hex(body);
-}
 function closeBody(code: number, reason = ''): Uint8Array {
   const r = encoder.encode(reason);
   const out = new Uint8Array(2 + r.length);

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Api, Finding, FuzzConfig, Runtime } from './fuzz-driver.ts';
-import { makeCertificates, startFuzzServer, type FuzzServer } from './fuzz-server.ts';
+import { makeCertificates } from '../support/certificates.ts';
+import { startFuzzServer, type FuzzServer } from './fuzz-server.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'node_modules/.bin');

@@ -10,10 +10,7 @@
 // carries a ping's payload; nothing follows a close frame; and once the server has broken the
 // protocol, closed, or half-closed, the client must be gone within its closeTimeout plus SLACK.
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { join } from 'node:path';
 import tls from 'node:tls';
 import { FrameReader, type ClientFrame } from '../../conformance/server/frame-reader.ts';
 import { Rng, digest } from './fuzz-rng.ts';
@@ -58,58 +55,6 @@ export interface FuzzServer {
   known(): string[];
   stats(run: string): RunStats;
   stop(): Promise<void>;
-}
-
-/** A CA and a leaf it signed for 127.0.0.1 and localhost, made with the openssl CLI (as test/client does). */
-export function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  ssl(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=wasm-ws fuzz CA',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
-  );
-  ssl('req', ...ec, '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=localhost');
-  writeFileSync(
-    join(dir, 'leaf.ext'),
-    [
-      'basicConstraints=critical,CA:FALSE',
-      'keyUsage=critical,digitalSignature,keyEncipherment',
-      'extendedKeyUsage=serverAuth',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ].join('\n'),
-  );
-  ssl(
-    'x509',
-    '-req',
-    '-in',
-    'leaf.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'leaf.crt',
-    '-days',
-    '2',
-    '-extfile',
-    'leaf.ext',
-  );
-  const read = (f: string) => readFileSync(join(dir, f), 'utf8');
-  return { ca: read('ca.crt'), cert: read('leaf.crt'), key: read('leaf.key') };
 }
 
 // ---- frames ----

@@ -19,6 +19,11 @@ export interface Memory {
 
 const TIMEOUT = 30_000;
 
+/** The line the parent reads for an error nobody caught (the entry file sets the exit code). */
+export function reportUncaught(kind: string, error: unknown): void {
+  console.log(JSON.stringify({ uncaught: `${kind}: ${String((error as Error)?.stack ?? error)}` }));
+}
+
 export async function runScenario(env: Omit<HostileEnv, 'known'>, name: string, memory: Memory): Promise<void> {
   const scenario = scenarios.find((s) => s.name === name);
   if (!scenario) throw new Error(`No scenario named ${JSON.stringify(name)}`);

@@ -4,6 +4,9 @@
 // stays within the scenario's bound; the parent checks nothing was thrown uncaught and that the process
 // exited by itself.
 import type { BaseWebSocket, ClientOptions, Connection, ConnectionListener, WebSocketError } from '../../src/api.ts';
+import { eq, fail, ok, sameBytes, sleep, within } from '../support/assertions.ts';
+import { pattern } from '../codec/helpers.ts';
+import { frame, hex } from '../support/frames.ts';
 import type { Stats } from './hostile-server.ts';
 
 export interface HostileEnv {
@@ -38,30 +41,6 @@ const FLOOD_LIMIT = 16 * MiB;
 
 // ---- assertions ----
 
-function fail(message: string): never {
-  throw new Error(message);
-}
-function ok(value: unknown, message: string): asserts value {
-  if (!value) fail(message);
-}
-function eq<T>(actual: T, expected: T, what: string): void {
-  if (!Object.is(actual, expected))
-    fail(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>(
-        (_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)),
-      ),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 /** Runs `fn`, which must throw `type` (TypeError, RangeError) with a message naming `what`. */
 function throwsNaming(fn: () => unknown, type: ErrorConstructor, what: string, label: string): void {
   try {
@@ -89,36 +68,9 @@ async function rejectsNaming(
   fail(`${label}: resolved`);
 }
 
-// ---- frames and payloads ----
+// ---- payloads ----
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-function hex(data: Uint8Array): string {
-  return Array.from(data, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-/** A server frame as hex (unmasked). */
-function frame(b0: number, payload: Uint8Array | string = ''): string {
-  const p = typeof payload === 'string' ? encoder.encode(payload) : payload;
-  const head = p.length < 126 ? [b0, p.length] : [b0, 126, p.length >> 8, p.length & 255];
-  if (p.length >= 65536) fail('frame(): payloads under 64 KiB only');
-  return hex(new Uint8Array(head)) + hex(p);
-}
-function pattern(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 255;
-  }
-  return out;
-}
-function sameBytes(actual: Uint8Array, expected: Uint8Array, what: string): void {
-  eq(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < actual.length; i++) if (actual[i] !== expected[i]) fail(`${what}: byte ${i} differs`);
-}
-
 // ---- a recording listener ----
 
 interface Recorded {
