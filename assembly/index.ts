@@ -1,5 +1,5 @@
 // The codec's exports: the ABI in ABI.md, shared with the C backend.
-import { parserInit, ctxNew, ctxFree, ctxSelect, ctxPark, sharedArea, rxReserve, rxCommit, next as parseNext } from "./parser";
+import { parserInit, ctxNew, ctxFree, ctxSelect, ctxPark, ctxSpill, sharedArea, rxReserve, rxCommit, next as parseNext } from "./parser";
 import { txReserve, txBuild, txPin, txRelease, txSpace } from "./builder";
 import { maskInPlace } from "./mask";
 import { utf8Validate } from "./utf8";
@@ -35,6 +35,10 @@ export function ctx_select(ctx: usize): void {
 
 export function ctx_park(): i32 {
   return ctxPark() ? 1 : 0;
+}
+
+export function ctx_spill(min: i32): i32 {
+  return <i32>ctxSpill(<usize>min);
 }
 
 export function rx_area(): usize {

@@ -46,7 +46,8 @@ let fed: f64 = 0; // bytes fed since the context began, to locate errors in the 
 let msgActive: bool = false;
 let msgOpcode: i32 = 0;
 let msgStart: usize = 0;
-let msgLen: usize = 0;
+let msgLen: usize = 0; // bytes held here (from msgStart)
+let spilled: usize = 0; // bytes the caller took out with ctxSpill (they count toward maxMessage)
 
 // The data frame whose payload is arriving.
 let inFrame: bool = false;
@@ -80,7 +81,8 @@ const C_FR_PAYLOAD: usize = 60;
 const C_UTF8_STATE: usize = 64;
 const C_BITS: usize = 68; // owned, msgActive, inFrame, frMasked, failed
 const C_FED: usize = 72; // f64
-export const CONTEXT_SIZE: usize = 80;
+const C_SPILLED: usize = 80;
+export const CONTEXT_SIZE: usize = 84;
 
 function save(ctx: usize): void {
   store<i32>(ctx + C_ROLE, role);
@@ -104,6 +106,7 @@ function save(ctx: usize): void {
     (owned ? 1 : 0) | (msgActive ? 2 : 0) | (inFrame ? 4 : 0) | (frMasked ? 8 : 0) | (failed ? 16 : 0);
   store<u32>(ctx + C_BITS, bits);
   store<f64>(ctx + C_FED, fed);
+  store<u32>(ctx + C_SPILLED, <u32>spilled);
 }
 
 function restore(ctx: usize): void {
@@ -131,6 +134,7 @@ function restore(ctx: usize): void {
   frMasked = (bits & 8) != 0;
   failed = (bits & 16) != 0;
   fed = load<f64>(ctx + C_FED);
+  spilled = <usize>load<u32>(ctx + C_SPILLED);
 }
 
 // The shared receive area: where a runtime that reads into a caller's buffer reads (SHARED_RX bytes).
@@ -158,7 +162,7 @@ export function ctxNew(r: i32, max: usize, rsv: u32): usize {
   rxBase = readPos = writePos = msgStart = sharedBase;
   rxCap = SHARED_RX;
   msgOpcode = frOpcode = frFlags = 0;
-  msgLen = frLen = frDone = frPayload = 0;
+  msgLen = spilled = frLen = frDone = frPayload = 0;
   frKey = 0;
   fed = 0;
   utf8Reset();
@@ -189,6 +193,27 @@ export function ctxPark(): bool {
   return ok;
 }
 
+// The message under way holds at least `min` bytes: they go to the caller (put in the record, copied out
+// by the caller before anything else runs here) and leave this context, still counted toward
+// maxMessage. Returns how many (0: fewer than `min`, or no message under way). Large messages are thus
+// assembled outside this memory, which never shrinks: it holds at most `min` plus a read per message.
+export function ctxSpill(min: usize): usize {
+  if (current == 0 || !msgActive || msgLen == 0 || msgLen < min) return 0;
+  const n = msgLen;
+  put(R_MSG_PTR, <i32>msgStart);
+  put(R_MSG_LEN, <i32>n);
+  spilled += n;
+  msgLen = 0;
+  frPayload = msgStart; // the frame under way (if any) continues from here
+  save(current);
+  return n;
+}
+
+// Nothing held: no message bytes (none yet, or all spilled) and no unparsed bytes.
+function holdsNothing(): bool {
+  return (!msgActive || msgLen == 0) && readPos == writePos;
+}
+
 // The selected context stops using the shared area (another is selected): its pending bytes move out.
 function leave(): void {
   if (current == 0) return;
@@ -199,7 +224,7 @@ function leave(): void {
 // An incomplete message or frame moves out of the shared area into a block of the context's own, sized
 // for what its header announced; a context with nothing pending holds no buffer.
 function park(): bool {
-  if (!msgActive && readPos == writePos) {
+  if (holdsNothing()) {
     toShared();
     return true;
   }
@@ -213,11 +238,11 @@ function park(): bool {
   return moveTo(used + rest);
 }
 
-// Nothing pending: the next read goes to the shared area, and an owned block is returned.
+// Nothing held: the next read goes to the shared area, and an owned block is returned.
 function toShared(): void {
   if (owned) blockFree(rxBase);
   owned = false;
-  rxBase = readPos = writePos = msgStart = sharedBase;
+  rxBase = readPos = writePos = msgStart = frPayload = sharedBase;
   rxCap = SHARED_RX;
 }
 
@@ -252,7 +277,7 @@ function fail(kind: i32, at: usize): i32 {
 }
 
 export function rxReserve(min: usize): usize {
-  if (!msgActive && readPos == writePos) {
+  if (holdsNothing()) {
     toShared();
   } else if (rxBase + rxCap - writePos < min) {
     compact();
@@ -335,7 +360,7 @@ function readHeader(): i32 {
     size = 10;
   }
   if (hdOpcode < OP_CLOSE) {
-    const before: usize = hdOpcode == OP_CONTINUATION ? msgLen : 0;
+    const before: usize = hdOpcode == OP_CONTINUATION ? spilled + msgLen : 0;
     if (len > maxMessage || before + len > maxMessage) return fail(E_MESSAGE_TOO_BIG, p + size - 1);
   }
   if (hdMasked) size += 4;
@@ -401,7 +426,7 @@ function startDataFrame(): void {
     msgActive = true;
     msgOpcode = hdOpcode;
     msgStart = readPos;
-    msgLen = 0;
+    msgLen = spilled = 0;
     utf8Reset();
   }
   inFrame = true;
@@ -437,7 +462,7 @@ function continueFrame(): i32 {
   put(R_OPCODE, frOpcode);
   put(R_FLAGS, frFlags);
   put(R_PAYLOAD_PTR, <i32>frPayload);
-  put(R_PAYLOAD_LEN, <i32>frLen);
+  put(R_PAYLOAD_LEN, <i32>(msgStart + msgLen - frPayload)); // the frame's bytes not spilled
   put(R_MSG_PTR, <i32>msgStart);
   put(R_MSG_LEN, <i32>msgLen);
   put(R_MSG_OPCODE, msgOpcode);

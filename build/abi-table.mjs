@@ -1,6 +1,6 @@
 // The codec's ABI, written once: `node build/generate-abi.mjs` (run by build:wasm) writes assembly/abi.ts, csrc/abi.h,
 // src/codec/abi.ts and the tables in assembly/ABI.md from it (and `--check` says whether they are current).
-export const version = 2;
+export const version = 3;
 
 /** Events next() returns. [name, value, TypeScript name, meaning] */
 export const events = [
@@ -94,6 +94,12 @@ export const functions = [
     [],
     'i32',
     "The selected context's read is processed: an incomplete message leaves the shared area for a block of its own; nothing pending, no block. 0 if memory is exhausted.",
+  ],
+  [
+    'ctx_spill',
+    ['min'],
+    'i32',
+    "The selected context's message under way holds at least `min` bytes: puts them in the record (MSG_PTR, MSG_LEN) for the caller to copy out at once, and drops them (they still count toward maxMessage); returns their number, else 0.",
   ],
   [
     'rx_area',

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define ABI_VERSION 2
+#define ABI_VERSION 3
 
 // Events next() returns.
 enum {

@@ -72,6 +72,7 @@ usize ctx_create(int32_t role, usize max, uint32_t rsv);
 void ctx_destroy(usize ctx);
 void ctx_use(usize ctx);
 bool ctx_done_reading(void);
+usize ctx_spill_message(usize min);
 usize parser_rx_reserve(usize min);
 void parser_rx_commit(usize n);
 int32_t parser_next(void);

@@ -26,6 +26,8 @@ EXPORT("ctx_select") void ctx_select(usize ctx) { ctx_use(ctx); }
 
 EXPORT("ctx_park") int32_t ctx_park(void) { return ctx_done_reading() ? 1 : 0; }
 
+EXPORT("ctx_spill") int32_t ctx_spill(int32_t min) { return (int32_t)ctx_spill_message((usize)min); }
+
 EXPORT("rx_area") usize rx_area(void) { return shared_area(); }
 
 EXPORT("rx_reserve") usize rx_reserve(int32_t min) { return parser_rx_reserve((usize)min); }

@@ -31,7 +31,8 @@ static double fed = 0;      // bytes fed since the context began, to locate erro
 static bool msg_active = false;
 static int32_t msg_opcode = 0;
 static usize msg_start = 0;
-static usize msg_len = 0;
+static usize msg_len = 0; // bytes held here (from msg_start)
+static usize spilled = 0; // bytes the caller took out with ctx_spill_message (they count toward max_message)
 
 // The data frame whose payload is arriving.
 static bool in_frame = false;
@@ -66,7 +67,8 @@ enum {
   C_UTF8_STATE = 64,
   C_BITS = 68, // owned, msg_active, in_frame, fr_masked, failed
   C_FED = 72,  // double
-  CONTEXT_SIZE = 80,
+  C_SPILLED = 80,
+  CONTEXT_SIZE = 84,
 };
 
 static void save(usize ctx) {
@@ -91,6 +93,7 @@ static void save(usize ctx) {
                         (failed ? 16u : 0u);
   store32(ctx + C_BITS, bits);
   __builtin_memcpy((void *)(uintptr_t)(ctx + C_FED), &fed, 8);
+  store32(ctx + C_SPILLED, spilled);
 }
 
 static void restore(usize ctx) {
@@ -118,13 +121,17 @@ static void restore(usize ctx) {
   fr_masked = (bits & 8u) != 0;
   failed = (bits & 16u) != 0;
   __builtin_memcpy(&fed, (const void *)(uintptr_t)(ctx + C_FED), 8);
+  spilled = load32(ctx + C_SPILLED);
 }
 
-// Nothing pending: the next read goes to the shared area, and an owned block is returned.
+// Nothing held: no message bytes (none yet, or all spilled) and no unparsed bytes.
+static bool holds_nothing(void) { return (!msg_active || msg_len == 0) && read_pos == write_pos; }
+
+// Nothing held: the next read goes to the shared area, and an owned block is returned.
 static void to_shared(void) {
   if (owned) block_free(rx_base);
   owned = false;
-  rx_base = read_pos = write_pos = msg_start = shared_base;
+  rx_base = read_pos = write_pos = msg_start = fr_payload = shared_base;
   rx_cap = SHARED_RX;
 }
 
@@ -153,7 +160,7 @@ static bool move_to(usize cap) {
 // An incomplete message or frame moves out of the shared area into a block of the context's own, sized
 // for what its header announced; a context with nothing pending holds no buffer.
 static bool park(void) {
-  if (!msg_active && read_pos == write_pos) {
+  if (holds_nothing()) {
     to_shared();
     return true;
   }
@@ -196,7 +203,7 @@ usize ctx_create(int32_t r, usize max, uint32_t rsv) {
   rx_base = read_pos = write_pos = msg_start = shared_base;
   rx_cap = SHARED_RX;
   msg_opcode = fr_opcode = fr_flags = 0;
-  msg_len = fr_len = fr_done = fr_payload = 0;
+  msg_len = spilled = fr_len = fr_done = fr_payload = 0;
   fr_key = 0;
   fed = 0;
   utf8_reset();
@@ -225,6 +232,22 @@ bool ctx_done_reading(void) {
   return ok;
 }
 
+// The message under way holds at least `min` bytes: they go to the caller (put in the record, copied out
+// by the caller before anything else runs here) and leave this context, still counted toward
+// max_message. Returns how many (0: fewer than `min`, or no message under way). Large messages are thus
+// assembled outside this memory, which never shrinks: it holds at most `min` plus a read per message.
+usize ctx_spill_message(usize min) {
+  if (current == 0 || !msg_active || msg_len == 0 || msg_len < min) return 0;
+  const usize n = msg_len;
+  put(R_MSG_PTR, (int32_t)msg_start);
+  put(R_MSG_LEN, (int32_t)n);
+  spilled += n;
+  msg_len = 0;
+  fr_payload = msg_start; // the frame under way (if any) continues from here
+  save(current);
+  return n;
+}
+
 // Records a protocol error detected at address `at` (reported as a stream offset); sticky.
 static int32_t fail(int32_t kind, usize at) {
   failed = true;
@@ -250,7 +273,7 @@ static void compact(void) {
 }
 
 usize parser_rx_reserve(usize min) {
-  if (!msg_active && read_pos == write_pos) {
+  if (holds_nothing()) {
     to_shared();
   } else if (rx_base + rx_cap - write_pos < min) {
     compact();
@@ -295,7 +318,7 @@ static int32_t continue_frame(void) {
   put(R_OPCODE, fr_opcode);
   put(R_FLAGS, fr_flags);
   put(R_PAYLOAD_PTR, (int32_t)fr_payload);
-  put(R_PAYLOAD_LEN, (int32_t)fr_len);
+  put(R_PAYLOAD_LEN, (int32_t)(msg_start + msg_len - fr_payload)); // the frame's bytes not spilled
   put(R_MSG_PTR, (int32_t)msg_start);
   put(R_MSG_LEN, (int32_t)msg_len);
   put(R_MSG_OPCODE, msg_opcode);
@@ -357,7 +380,7 @@ static int32_t read_header(void) {
     size = 10;
   }
   if (hd_opcode < OP_CLOSE) {
-    const usize before = hd_opcode == OP_CONTINUATION ? msg_len : 0;
+    const usize before = hd_opcode == OP_CONTINUATION ? spilled + msg_len : 0;
     if (len > max_message || before + len > max_message) return fail(E_MESSAGE_TOO_BIG, p + size - 1);
   }
   if (hd_masked) size += 4;
@@ -400,7 +423,7 @@ static void start_data_frame(void) {
     msg_active = true;
     msg_opcode = hd_opcode;
     msg_start = read_pos;
-    msg_len = 0;
+    msg_len = spilled = 0;
     utf8_reset();
   }
   in_frame = true;

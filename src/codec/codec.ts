@@ -215,6 +215,21 @@ export class Codec {
     this.shared.refresh();
   }
 
+  /**
+   * The message under way, when this context holds at least `min` bytes of it: a view of those bytes,
+   * to be copied out at once (before anything else calls the codec), which the context drops (they
+   * still count toward maxMessage). Null otherwise. The message's later bytes, and the DATA event that
+   * completes it, then carry only what came after.
+   */
+  spill(min: number): Uint8Array | null {
+    if (this.ctx === 0) return null;
+    this.shared.select(this.ctx);
+    const n = this.wasm.ctx_spill(min);
+    if (n === 0) return null;
+    const { record, buffer } = this.shared;
+    return new Uint8Array(buffer, record[Slot.MsgPtr], n);
+  }
+
   next(): Event {
     this.use();
     return this.wasm.next();
@@ -366,6 +381,10 @@ export class Codec {
   pin(): void {
     this.shared.pins++;
     this.wasm.tx_pin();
+  }
+  /** Whether a pending write of any context still reads a frame in the send region. */
+  txPinned(): boolean {
+    return this.shared.pins > 0;
   }
   /** This context's pending writes are done: once no context has any, the send region is reused from its start. */
   release(): void {

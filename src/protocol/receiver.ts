@@ -4,6 +4,7 @@
 import type { Codec } from '../codec/codec.ts';
 import { Event, Opcode } from '../codec/abi.ts';
 import type { OpeningHandshake } from './opening-handshake.ts';
+import { SpilledMessage } from './spilled-message.ts';
 
 // Where bytes go that nobody reads (after a close frame or a failure): one buffer for every connection of
 // the thread, as what lands in it is never looked at.
@@ -11,6 +12,10 @@ const DISCARD = new Uint8Array(64 * 1024);
 // A chunk handed over whole is pushed in pieces the shared receive area holds (64 KiB).
 const CHUNK_MAX = 64 * 1024;
 const HELD_MAX = 256 * 1024;
+// A message under way that holds more than this in the codec after a read is moved out of it: the
+// codec's memory never shrinks, so it keeps at most this (plus a read) per connection, whatever the
+// peer sends; larger messages are assembled in JS memory, which the collector reclaims.
+const SPILL_ABOVE = 256 * 1024;
 const EMPTY = new Uint8Array(0);
 
 /** What the receiver needs from its connection. */
@@ -50,6 +55,8 @@ export class Receiver {
   // Events are being handed to the connection: the context is freed only after (a view is in use).
   private busy = false;
   private freeWhenDone = false;
+  // The part of a large message moved out of the codec so far.
+  private readonly spilled = new SpilledMessage();
 
   constructor(
     private readonly codec: Codec,
@@ -150,6 +157,7 @@ export class Receiver {
 
   /** Returns the codec context and its buffers; after the events under way, if any (their views are in use). */
   free(): void {
+    this.spilled.clear();
     if (this.busy) this.freeWhenDone = true;
     else this.codec.free();
   }
@@ -164,7 +172,7 @@ export class Receiver {
       this.heldBytes += this.lastRead;
       // Within the receive limit, a peer's bytes wait behind the held frames; past it, all go now.
       if (this.heldBytes <= Math.min(HELD_MAX, this.codec.maxMessage >> 1)) {
-        this.codec.park();
+        this.park();
         return;
       }
     }
@@ -178,7 +186,15 @@ export class Receiver {
     if (this.freeWhenDone) {
       this.freeWhenDone = false;
       this.codec.free();
-    } else if (afterRead) this.codec.park();
+    } else if (afterRead) this.park();
+  }
+
+  /** The read is processed: a large message under way leaves the codec, and what remains is parked. */
+  private park(): void {
+    const codec = this.codec;
+    const bytes = codec.spill(SPILL_ABOVE);
+    if (bytes !== null) this.spilled.add(bytes);
+    codec.park();
   }
 
   /** Hands every event the codec has for what was received so far to the connection. */
@@ -190,7 +206,11 @@ export class Receiver {
         case Event.NeedMore:
           return;
         case Event.Data:
-          if (codec.fin) owner.onMessage(codec.message(), codec.messageOpcode === Opcode.Text);
+          if (codec.fin) {
+            const spilled = this.spilled;
+            const data = spilled.active ? spilled.finish(codec.message()) : codec.message();
+            owner.onMessage(data, codec.messageOpcode === Opcode.Text);
+          }
           break;
         case Event.Ping:
           owner.onPing();

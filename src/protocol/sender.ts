@@ -12,6 +12,9 @@ const encoder = new TextEncoder();
 // Every ping is answered while less than this waits to be sent (Autobahn 2.10 expects a pong per ping);
 // past it, the newest ping's payload waits for the drain: a ping flood costs a fixed amount.
 const PONG_BACKLOG = 64 * 1024;
+// The send region grows to hold frames up to this payload size, and no further: WASM memory never
+// shrinks, so a larger frame is built in a JS buffer each time rather than leaving the region that large.
+const TX_REGION_PAYLOAD_MAX = 1024 * 1024 - 16;
 
 export class Sender {
   transport: Transport | null = null;
@@ -37,7 +40,7 @@ export class Sender {
   frame(b0: number, payload: Uint8Array): boolean {
     const codec = this.codec;
     if (payload.length < codec.txSpace()) return this.write(codec.frame(b0, payload, nextMaskKey()));
-    this.txWanted = Math.max(this.txWanted, payload.length);
+    if (payload.length <= TX_REGION_PAYLOAD_MAX) this.txWanted = Math.max(this.txWanted, payload.length);
     // Built in a JS buffer, not in WASM memory: nothing there to pin.
     return this.write(codec.frameDetached(b0, payload, nextMaskKey()), false);
   }
@@ -73,9 +76,13 @@ export class Sender {
     this.frame(FIN | Opcode.Pong, payload);
   }
 
-  /** No view of WASM memory is held by a pending read or by user code here: memory may grow. */
+  /**
+   * No view of WASM memory is held by a pending read or by user code here: memory may grow. Only while
+   * no write holds a frame in the send region, which would otherwise grow past it, again and again
+   * under a steady backlog.
+   */
   growAtSafePoint(): void {
-    if (this.txWanted > 0) {
+    if (this.txWanted > 0 && !this.codec.txPinned()) {
       this.codec.txGrow(this.txWanted);
       this.txWanted = 0;
     }

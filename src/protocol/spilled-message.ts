@@ -1,0 +1,34 @@
+// A message too large to assemble in the codec's memory, which never shrinks: its bytes so far, copied
+// out of the codec after each read, joined to the last part when the message completes.
+export class SpilledMessage {
+  private parts: Uint8Array[] = [];
+  private length = 0;
+
+  get active(): boolean {
+    return this.length > 0;
+  }
+
+  /** Copies `bytes` (a view of codec memory, valid only now). */
+  add(bytes: Uint8Array): void {
+    this.parts.push(bytes.slice());
+    this.length += bytes.length;
+  }
+
+  /** The whole message: what was added, then `tail`, in one new buffer; this starts over empty. */
+  finish(tail: Uint8Array): Uint8Array {
+    const message = new Uint8Array(this.length + tail.length);
+    let at = 0;
+    for (const part of this.parts) {
+      message.set(part, at);
+      at += part.length;
+    }
+    message.set(tail, at);
+    this.clear();
+    return message;
+  }
+
+  clear(): void {
+    this.parts = [];
+    this.length = 0;
+  }
+}
