@@ -46,18 +46,24 @@ function describe(error: NodeJS.ErrnoException): string {
   return error.code ? `${error.code}: ${error.message}` : error.message;
 }
 
-export const nodeTransport: TransportFactory = (options: ConnectOptions, sink: TransportSink) =>
-  new Promise<Transport>((resolve, reject) => {
-    const { host, port, secure } = options;
-    let socket: net.Socket;
-    if (secure) {
-      socket = tls.connect({
+export const nodeTransport: TransportFactory = (options: ConnectOptions, sink: TransportSink) => {
+  // Only these are kept by the socket's listeners, not the options (an open connection keeps nothing of
+  // the abort signal, nor the signal anything of it).
+  const { host, port, secure } = options;
+  let signal = options.signal;
+  const tlsOptions = secure
+    ? {
         host,
         port,
         servername: net.isIP(options.servername) ? undefined : options.servername,
         rejectUnauthorized: options.rejectUnauthorized,
         ca: options.ca,
-      });
+      }
+    : null;
+  return new Promise<Transport>((resolve, reject) => {
+    let socket: net.Socket;
+    if (tlsOptions) {
+      socket = tls.connect(tlsOptions);
       socket.on('data', (chunk: Buffer) => sink.onChunk(chunk));
     } else {
       socket = net.connect({
@@ -78,8 +84,11 @@ export const nodeTransport: TransportFactory = (options: ConnectOptions, sink: T
     let tcpConnected = false;
     let lastError: Error | undefined;
     socket.once('connect', () => (tcpConnected = true));
+    const abort = () => socket.destroy();
     socket.once(secure ? 'secureConnect' : 'connect', () => {
       open = true;
+      signal?.removeEventListener('abort', abort);
+      signal = undefined;
       resolve(new NodeTransport(socket, sink));
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
@@ -96,8 +105,9 @@ export const nodeTransport: TransportFactory = (options: ConnectOptions, sink: T
       if (open) sink.onClose(lastError);
       else reject(new WebSocketError('ERR_CONNECT', `Connection to ${host}:${port} closed while connecting`));
     });
-    options.signal?.addEventListener('abort', () => socket.destroy(), { once: true });
+    signal?.addEventListener('abort', abort, { once: true });
   });
+};
 
 export class WebSocket extends BaseWebSocket {
   constructor(url: string | URL, protocols: string | string[] = [], options: ClientOptions = {}) {

@@ -68,8 +68,9 @@ export class Connection implements TransportSink, ReceiverOwner {
   private readonly sender: Sender;
   private readonly closing = new CloseHandshake();
   private transport: Transport | null = null;
-  private resolveOpen!: (c: Connection) => void;
-  private rejectOpen!: (e: WebSocketError) => void;
+  // Settle `opened`; dropped once it has settled, so an open connection does not keep them.
+  private resolveOpen: ((c: Connection) => void) | null = null;
+  private rejectOpen: ((e: WebSocketError) => void) | null = null;
   // Gives up connecting (timeout, close()); dropped once open, so an open connection does not keep it.
   private abort: AbortController | null = new AbortController();
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -77,10 +78,9 @@ export class Connection implements TransportSink, ReceiverOwner {
   private closedEarly: { error?: Error } | null = null;
   private failure: WebSocketError | null = null;
   private finished = false;
-  private readonly pings = new Map<
-    number,
-    { start: number; resolve: (ms: number) => void; reject: (e: Error) => void }
-  >();
+  // Round trips under way (measureRoundTrip), made at the first: most connections never measure one.
+  private pings: Map<number, { start: number; resolve: (ms: number) => void; reject: (e: Error) => void }> | null =
+    null;
   private pingId = 0;
 
   constructor(url: string | URL, listener: ConnectionListener, options: ClientOptions, factory: TransportFactory) {
@@ -123,7 +123,7 @@ export class Connection implements TransportSink, ReceiverOwner {
     });
     const { host, port, secure } = this.endpoint;
     const { servername, rejectUnauthorized, ca } = this.options;
-    factory(
+    const connected = factory(
       {
         host,
         port,
@@ -134,15 +134,18 @@ export class Connection implements TransportSink, ReceiverOwner {
         signal: this.abort?.signal,
       },
       this,
-    ).then(
-      (transport) => {
+    );
+    // The request goes once the expected key is known too (computed while TCP connects): the response
+    // is then judged as it arrives, and no read buffer is held for it after the connection opens.
+    Promise.all([connected, this.handshake.keyReady]).then(
+      ([transport]) => {
         if (this.readyState !== CONNECTING || this.finished) {
           transport.destroy();
           return;
         }
         this.transport = transport;
         this.sender.transport = transport;
-        transport.write(this.handshake.request);
+        transport.write(this.handshake.takeRequest());
       },
       (error: unknown) => {
         const message = `Could not connect to ${this.where}: ${(error as Error)?.message ?? error}`;
@@ -183,11 +186,13 @@ export class Connection implements TransportSink, ReceiverOwner {
     }
     if (opened === null) return;
     clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
     this.abort = null;
     this.protocol = opened.protocol;
     this.extensions = opened.extensions;
     this.readyState = OPEN;
-    this.resolveOpen(this);
+    this.resolveOpen?.(this);
+    this.resolveOpen = this.rejectOpen = null;
     this.call(() => this.listener.onOpen?.(this));
     this.receiver.hold(opened.rest);
   }
@@ -205,9 +210,9 @@ export class Connection implements TransportSink, ReceiverOwner {
   onPong(payload: Uint8Array): void {
     if (payload.length === 8) {
       const id = new DataView(payload.buffer, payload.byteOffset, 8).getFloat64(0);
-      const ping = this.pings.get(id);
+      const ping = this.pings?.get(id);
       if (ping) {
-        this.pings.delete(id);
+        this.pings?.delete(id);
         ping.resolve(performance.now() - ping.start);
       }
     }
@@ -277,6 +282,7 @@ export class Connection implements TransportSink, ReceiverOwner {
     const payload = new Uint8Array(8);
     new DataView(payload.buffer).setFloat64(0, id);
     return new Promise<number>((resolve, reject) => {
+      this.pings ??= new Map();
       this.pings.set(id, { start: performance.now(), resolve, reject });
       this.sender.frame(FIN | Opcode.Ping, payload);
     });
@@ -396,13 +402,15 @@ export class Connection implements TransportSink, ReceiverOwner {
     this.transport?.destroy();
     this.sender.finish();
     this.receiver.free();
-    this.rejectOpen(error);
+    this.rejectOpen?.(error);
+    this.resolveOpen = this.rejectOpen = null;
     this.call(() => this.listener.onError?.(error));
     this.call(() => this.listener.onClose?.(1006, '', false));
   }
 
   private stopTimers(): void {
     clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
     this.closing.stop();
     this.receiver.stop();
   }
@@ -426,10 +434,10 @@ export class Connection implements TransportSink, ReceiverOwner {
     this.sender.finish();
     this.receiver.free();
     this.readyState = CLOSED;
-    for (const ping of this.pings.values()) {
+    for (const ping of this.pings?.values() ?? []) {
       ping.reject(new WebSocketError('ERR_CONNECTION_LOST', 'The connection closed before the pong'));
     }
-    this.pings.clear();
+    this.pings = null;
     const { received, sent } = this.closing;
     const clean = received && sent && this.failure === null;
     if (!received && this.failure === null) {

@@ -21,8 +21,8 @@ export interface Opened {
 
 export class OpeningHandshake {
   readonly protocols: string[];
-  /** The request head, Latin-1 bytes. */
-  readonly request: Uint8Array;
+  /** The request head, Latin-1 bytes, until takeRequest(). */
+  private request: Uint8Array;
   /** Settles once the expected Sec-WebSocket-Accept is computed (WebCrypto's digest is asynchronous). */
   readonly keyReady: Promise<void>;
   private accept: string | null = null;
@@ -39,6 +39,13 @@ export class OpeningHandshake {
     this.keyReady = acceptFor(key).then((accept) => {
       this.accept = accept;
     });
+  }
+
+  /** The request head, to be written once: this keeps no reference to it. */
+  takeRequest(): Uint8Array {
+    const request = this.request;
+    this.request = EMPTY;
+    return request;
   }
 
   /** Some of the response has arrived. */

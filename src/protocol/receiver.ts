@@ -84,13 +84,15 @@ export class Receiver {
     const owner = this.owner;
     try {
       if (target === Target.Head) {
+        const headView = this.headView;
+        this.headView = EMPTY; // an open connection keeps no part of the handshake
         if (owner.connecting) {
           owner.handshake.commit(n);
           owner.onHead();
         } else if (owner.receiving) {
           // The handshake completed (its key check is asynchronous) while this read was under way:
           // these bytes are frames (the connection may already be closing).
-          this.onChunk(this.headView.subarray(0, n));
+          this.onChunk(headView.subarray(0, n));
         }
       } else if (target === Target.Codec && owner.receiving) {
         owner.growAtSafePoint();
