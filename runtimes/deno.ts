@@ -6,7 +6,7 @@ import { BaseWebSocket, bindConnect, type ClientOptions, type Connect } from '..
 import { WebSocketError } from '../src/protocol/errors.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
 
-const READ_MIN = 4 * 1024;
+const READ_MIN = 1024;
 const READ_MAX = 64 * 1024; // the shared receive area: a larger read would be pushed in pieces anyway
 
 class DenoTransport implements Transport {
