@@ -11,7 +11,7 @@ import {
   NEED_MORE, DATA, PING, PONG, CLOSE, ERROR, ROLE_CLIENT, ROLE_SERVER,
   OP_CONTINUATION, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG,
   R_OPCODE, R_FLAGS, R_PAYLOAD_PTR, R_PAYLOAD_LEN, R_MSG_PTR, R_MSG_LEN, R_MSG_OPCODE, R_CLOSE_CODE, R_ERROR_KIND,
-  R_RX_WRITE_PTR, R_RX_SPACE,
+  R_RX_WRITE_PTR, R_RX_SPACE, R_MSG_RSV,
   E_RSV_SET, E_RESERVED_OPCODE, E_CONTROL_FRAGMENTED, E_CONTROL_TOO_LONG, E_UNEXPECTED_CONTINUATION,
   E_EXPECTED_CONTINUATION, E_LENGTH_MSB_SET, E_MASK_UNEXPECTED, E_MASK_REQUIRED, E_CLOSE_PAYLOAD_ONE_BYTE,
   E_CLOSE_CODE_INVALID, E_INVALID_UTF8, E_INVALID_UTF8_CLOSE_REASON, E_MESSAGE_TOO_BIG,
@@ -45,6 +45,7 @@ let fed: f64 = 0; // bytes fed since the context began, to locate errors in the 
 // The data message being assembled.
 let msgActive: bool = false;
 let msgOpcode: i32 = 0;
+let msgRsv: i32 = 0; // RSV bits of its first frame (RSV1: compressed, with permessage-deflate)
 let msgStart: usize = 0;
 let msgLen: usize = 0; // bytes held here (from msgStart)
 let spilled: usize = 0; // bytes the caller took out with ctxSpill (they count toward maxMessage)
@@ -82,7 +83,8 @@ const C_UTF8_STATE: usize = 64;
 const C_BITS: usize = 68; // owned, msgActive, inFrame, frMasked, failed
 const C_FED: usize = 72; // f64
 const C_SPILLED: usize = 80;
-export const CONTEXT_SIZE: usize = 84;
+const C_MSG_RSV: usize = 84;
+export const CONTEXT_SIZE: usize = 88;
 
 function save(ctx: usize): void {
   store<i32>(ctx + C_ROLE, role);
@@ -107,6 +109,7 @@ function save(ctx: usize): void {
   store<u32>(ctx + C_BITS, bits);
   store<f64>(ctx + C_FED, fed);
   store<u32>(ctx + C_SPILLED, <u32>spilled);
+  store<i32>(ctx + C_MSG_RSV, msgRsv);
 }
 
 function restore(ctx: usize): void {
@@ -135,6 +138,7 @@ function restore(ctx: usize): void {
   failed = (bits & 16) != 0;
   fed = load<f64>(ctx + C_FED);
   spilled = <usize>load<u32>(ctx + C_SPILLED);
+  msgRsv = load<i32>(ctx + C_MSG_RSV);
 }
 
 // The shared receive area: where a runtime that reads into a caller's buffer reads (SHARED_RX bytes).
@@ -161,7 +165,7 @@ export function ctxNew(r: i32, max: usize, rsv: u32): usize {
   owned = msgActive = inFrame = frMasked = failed = false;
   rxBase = readPos = writePos = msgStart = sharedBase;
   rxCap = SHARED_RX;
-  msgOpcode = frOpcode = frFlags = 0;
+  msgOpcode = msgRsv = frOpcode = frFlags = 0;
   msgLen = spilled = frLen = frDone = frPayload = 0;
   frKey = 0;
   fed = 0;
@@ -380,6 +384,8 @@ function readInfo(p: usize): i32 {
   const opcode = <i32>(b0 & 0x0f);
   const control = opcode >= OP_CLOSE;
   if ((b0 & 0x70 & ~allowedRsv) != 0) return fail(E_RSV_SET, p);
+  // RSV1, where allowed, marks a compressed message (RFC 7692 §6): only on its first frame, never on a control frame.
+  if ((b0 & 0x40) != 0 && (opcode == OP_CONTINUATION || opcode >= OP_CLOSE)) return fail(E_RSV_SET, p);
   if ((opcode > OP_BINARY && opcode < OP_CLOSE) || opcode > OP_PONG) return fail(E_RESERVED_OPCODE, p);
   if (control && !fin) return fail(E_CONTROL_FRAGMENTED, p);
   if (opcode == OP_CONTINUATION && !msgActive) return fail(E_UNEXPECTED_CONTINUATION, p);
@@ -425,6 +431,7 @@ function startDataFrame(): void {
   if (hdOpcode != OP_CONTINUATION) {
     msgActive = true;
     msgOpcode = hdOpcode;
+    msgRsv = <i32>(hdB0 & 0x70);
     msgStart = readPos;
     msgLen = spilled = 0;
     utf8Reset();
@@ -445,7 +452,10 @@ function continueFrame(): i32 {
   if (n > 0) {
     const src = readPos;
     if (frMasked) maskInPlace(src, n, rotateKey(frKey, <i32>(frDone & 3)), 0);
-    if (msgOpcode == OP_TEXT && !utf8Feed(src, n)) return fail(E_INVALID_UTF8, src + <usize>utf8ErrorIndex);
+    // A compressed message's text is checked once inflated, by the caller.
+    if (msgOpcode == OP_TEXT && (msgRsv & 0x40) == 0 && !utf8Feed(src, n)) {
+      return fail(E_INVALID_UTF8, src + <usize>utf8ErrorIndex);
+    }
     const dst = msgStart + msgLen;
     if (dst != src) memory.copy(dst, src, n);
     msgLen += n;
@@ -456,7 +466,7 @@ function continueFrame(): i32 {
   inFrame = false;
   const fin = (frFlags & 0x80) != 0;
   if (fin) {
-    if (msgOpcode == OP_TEXT && utf8State != UTF8_ACCEPT) return fail(E_INVALID_UTF8, readPos);
+    if (msgOpcode == OP_TEXT && (msgRsv & 0x40) == 0 && utf8State != UTF8_ACCEPT) return fail(E_INVALID_UTF8, readPos);
     msgActive = false;
   }
   put(R_OPCODE, frOpcode);
@@ -466,5 +476,6 @@ function continueFrame(): i32 {
   put(R_MSG_PTR, <i32>msgStart);
   put(R_MSG_LEN, <i32>msgLen);
   put(R_MSG_OPCODE, msgOpcode);
+  put(R_MSG_RSV, msgRsv);
   return DATA;
 }

@@ -1,6 +1,6 @@
 // The codec's ABI, written once: `node build/generate-abi.mjs` (run by build:wasm) writes assembly/abi.ts, csrc/abi.h,
 // src/codec/abi.ts and the tables in assembly/ABI.md from it (and `--check` says whether they are current).
-export const version = 3;
+export const version = 4;
 
 /** Events next() returns. [name, value, TypeScript name, meaning] */
 export const events = [
@@ -45,6 +45,7 @@ export const slots = [
   ['ERROR_OFFSET', 12, 'ErrorOffset', 'f64 over slots 12-13: stream offset of the byte where the error was detected'],
   ['TX_FRAME_PTR', 14, 'TxFramePtr', 'the frame tx_build() wrote'],
   ['TX_FRAME_LEN', 15, 'TxFrameLen', ''],
+  ['MSG_RSV', 16, 'MsgRsv', "RSV bits of the message's first frame (RSV1: compressed, permessage-deflate)"],
 ];
 
 /** Protocol errors: [name, kind, close code]. */

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define ABI_VERSION 3
+#define ABI_VERSION 4
 
 // Events next() returns.
 enum {
@@ -49,6 +49,7 @@ enum {
   R_ERROR_OFFSET = 12,
   R_TX_FRAME_PTR = 14,
   R_TX_FRAME_LEN = 15,
+  R_MSG_RSV = 16,
   RECORD_SLOTS = 32,
 };
 

@@ -30,6 +30,7 @@ static double fed = 0;      // bytes fed since the context began, to locate erro
 // The data message being assembled.
 static bool msg_active = false;
 static int32_t msg_opcode = 0;
+static int32_t msg_rsv = 0; // RSV bits of its first frame (RSV1: compressed, with permessage-deflate)
 static usize msg_start = 0;
 static usize msg_len = 0; // bytes held here (from msg_start)
 static usize spilled = 0; // bytes the caller took out with ctx_spill_message (they count toward max_message)
@@ -68,7 +69,8 @@ enum {
   C_BITS = 68, // owned, msg_active, in_frame, fr_masked, failed
   C_FED = 72,  // double
   C_SPILLED = 80,
-  CONTEXT_SIZE = 84,
+  C_MSG_RSV = 84,
+  CONTEXT_SIZE = 88,
 };
 
 static void save(usize ctx) {
@@ -94,6 +96,7 @@ static void save(usize ctx) {
   store32(ctx + C_BITS, bits);
   __builtin_memcpy((void *)(uintptr_t)(ctx + C_FED), &fed, 8);
   store32(ctx + C_SPILLED, spilled);
+  store32(ctx + C_MSG_RSV, (uint32_t)msg_rsv);
 }
 
 static void restore(usize ctx) {
@@ -122,6 +125,7 @@ static void restore(usize ctx) {
   failed = (bits & 16u) != 0;
   __builtin_memcpy(&fed, (const void *)(uintptr_t)(ctx + C_FED), 8);
   spilled = load32(ctx + C_SPILLED);
+  msg_rsv = (int32_t)load32(ctx + C_MSG_RSV);
 }
 
 // Nothing held: no message bytes (none yet, or all spilled) and no unparsed bytes.
@@ -202,7 +206,7 @@ usize ctx_create(int32_t r, usize max, uint32_t rsv) {
   owned = msg_active = in_frame = fr_masked = failed = false;
   rx_base = read_pos = write_pos = msg_start = shared_base;
   rx_cap = SHARED_RX;
-  msg_opcode = fr_opcode = fr_flags = 0;
+  msg_opcode = msg_rsv = fr_opcode = fr_flags = 0;
   msg_len = spilled = fr_len = fr_done = fr_payload = 0;
   fr_key = 0;
   fed = 0;
@@ -301,7 +305,10 @@ static int32_t continue_frame(void) {
   if (n > 0) {
     const usize src = read_pos;
     if (fr_masked) mask_in_place(src, n, rotate_key(fr_key, (int32_t)(fr_done & 3)), 0);
-    if (msg_opcode == OP_TEXT && !utf8_feed(src, n)) return fail(E_INVALID_UTF8, src + (usize)utf8_error_index);
+    // A compressed message's text is checked once inflated, by the caller.
+    if (msg_opcode == OP_TEXT && (msg_rsv & 0x40) == 0 && !utf8_feed(src, n)) {
+      return fail(E_INVALID_UTF8, src + (usize)utf8_error_index);
+    }
     const usize dst = msg_start + msg_len;
     if (dst != src) copy(dst, src, n);
     msg_len += n;
@@ -312,7 +319,7 @@ static int32_t continue_frame(void) {
   in_frame = false;
   const bool fin = (fr_flags & 0x80) != 0;
   if (fin) {
-    if (msg_opcode == OP_TEXT && utf8_state != UTF8_ACCEPT) return fail(E_INVALID_UTF8, read_pos);
+    if (msg_opcode == OP_TEXT && (msg_rsv & 0x40) == 0 && utf8_state != UTF8_ACCEPT) return fail(E_INVALID_UTF8, read_pos);
     msg_active = false;
   }
   put(R_OPCODE, fr_opcode);
@@ -322,6 +329,7 @@ static int32_t continue_frame(void) {
   put(R_MSG_PTR, (int32_t)msg_start);
   put(R_MSG_LEN, (int32_t)msg_len);
   put(R_MSG_OPCODE, msg_opcode);
+  put(R_MSG_RSV, msg_rsv);
   return DATA;
 }
 
@@ -342,6 +350,8 @@ static int32_t read_info(usize p) {
   const int32_t opcode = (int32_t)(b0 & 0x0f);
   const bool control = opcode >= OP_CLOSE;
   if ((b0 & 0x70 & ~allowed_rsv) != 0) return fail(E_RSV_SET, p);
+  // RSV1, where allowed, marks a compressed message (RFC 7692 §6): only on its first frame, never on a control frame.
+  if ((b0 & 0x40) != 0 && (opcode == OP_CONTINUATION || opcode >= OP_CLOSE)) return fail(E_RSV_SET, p);
   if ((opcode > OP_BINARY && opcode < OP_CLOSE) || opcode > OP_PONG) return fail(E_RESERVED_OPCODE, p);
   if (control && !fin) return fail(E_CONTROL_FRAGMENTED, p);
   if (opcode == OP_CONTINUATION && !msg_active) return fail(E_UNEXPECTED_CONTINUATION, p);
@@ -422,6 +432,7 @@ static void start_data_frame(void) {
   if (hd_opcode != OP_CONTINUATION) {
     msg_active = true;
     msg_opcode = hd_opcode;
+    msg_rsv = (int32_t)(hd_b0 & 0x70);
     msg_start = read_pos;
     msg_len = spilled = 0;
     utf8_reset();

@@ -1,6 +1,8 @@
 // Bun: Bun.connect (plain and TLS). Bun hands over its own buffers: each chunk is copied once into WASM memory.
 import { BaseWebSocket, bindConnect, type ClientOptions, type Connect } from '../src/api.ts';
 import { WebSocketError } from '../src/protocol/errors.ts';
+import type { Platform } from '../src/platform.ts';
+import { zlibCompressor } from './zlib-compressor.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
 
 type BunSocket = Bun.Socket<undefined>;
@@ -154,10 +156,12 @@ export const bunTransport: TransportFactory = (options: ConnectOptions, sink: Tr
     );
   });
 
+const bunPlatform: Platform = { transport: bunTransport, compressor: zlibCompressor };
+
 export class WebSocket extends BaseWebSocket {
   constructor(url: string | URL, protocols: string | string[] = [], options: ClientOptions = {}) {
-    super(url, protocols, options, bunTransport);
+    super(url, protocols, options, bunPlatform);
   }
 }
-export const connect: Connect = bindConnect(bunTransport);
+export const connect: Connect = bindConnect(bunPlatform);
 export * from '../src/api.ts';

@@ -4,6 +4,8 @@
 // receive buffer there, and reads that run concurrently could not share one area.
 import { BaseWebSocket, bindConnect, type ClientOptions, type Connect } from '../src/api.ts';
 import { WebSocketError } from '../src/protocol/errors.ts';
+import type { Platform } from '../src/platform.ts';
+import { pakoCompressor } from '../src/deflate/pako-compressor.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
 
 const READ_MIN = 1024;
@@ -157,10 +159,12 @@ export const denoTransport: TransportFactory = async (options: ConnectOptions, s
   return new DenoTransport(conn, sink);
 };
 
+const denoPlatform: Platform = { transport: denoTransport, compressor: pakoCompressor };
+
 export class WebSocket extends BaseWebSocket {
   constructor(url: string | URL, protocols: string | string[] = [], options: ClientOptions = {}) {
-    super(url, protocols, options, denoTransport);
+    super(url, protocols, options, denoPlatform);
   }
 }
-export const connect: Connect = bindConnect(denoTransport);
+export const connect: Connect = bindConnect(denoPlatform);
 export * from '../src/api.ts';

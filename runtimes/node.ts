@@ -3,6 +3,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { BaseWebSocket, bindConnect, type ClientOptions, type Connect } from '../src/api.ts';
 import { WebSocketError } from '../src/protocol/errors.ts';
+import type { Platform } from '../src/platform.ts';
+import { zlibCompressor } from './zlib-compressor.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
 
 class NodeTransport implements Transport {
@@ -109,10 +111,12 @@ export const nodeTransport: TransportFactory = (options: ConnectOptions, sink: T
   });
 };
 
+const nodePlatform: Platform = { transport: nodeTransport, compressor: zlibCompressor };
+
 export class WebSocket extends BaseWebSocket {
   constructor(url: string | URL, protocols: string | string[] = [], options: ClientOptions = {}) {
-    super(url, protocols, options, nodeTransport);
+    super(url, protocols, options, nodePlatform);
   }
 }
-export const connect: Connect = bindConnect(nodeTransport);
+export const connect: Connect = bindConnect(nodePlatform);
 export * from '../src/api.ts';

@@ -77,10 +77,11 @@ function tail(stream: NodeJS.ReadableStream | null): () => string {
 
 const hostInUrl = (host: string): string => (host.includes(':') ? `[${host}]` : host);
 
-/** Starts the echo server on ephemeral plain and TLS ports and resolves once it listens. */
-export async function startBeastServer(opts: { host?: string } = {}): Promise<BeastServer> {
+/** Starts the echo server on ephemeral plain and TLS ports (with permessage-deflate when `deflate`); resolves once it listens. */
+export async function startBeastServer(opts: { host?: string; deflate?: boolean } = {}): Promise<BeastServer> {
   const bins = requireBinaries();
-  const child = spawn(bins.server, [opts.host ?? '127.0.0.1', '0', '0'], {
+  const args = [opts.host ?? '127.0.0.1', '0', '0', ...(opts.deflate ? ['--deflate'] : [])];
+  const child = spawn(bins.server, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, WS_ECHO_CERT: bins.cert, WS_ECHO_KEY: bins.key },
   });

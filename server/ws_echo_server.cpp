@@ -1,7 +1,9 @@
 // Boost.Beast WebSocket echo server: the reference every client is measured against.
 //
-//   ws_echo_server [host] [plain_port] [tls_port] [--cert=FILE] [--key=FILE]
+//   ws_echo_server [host] [plain_port] [tls_port] [--cert=FILE] [--key=FILE] [--deflate]
 //
+// --deflate accepts permessage-deflate (RFC 7692) when a client offers it, and then compresses every
+// message it echoes (Beast's defaults: context takeover, compression level 8).
 // Defaults: 127.0.0.1 9001 9002. Port 0 picks an ephemeral port. Once both listeners are
 // bound it prints one line to stdout: `listening host=<host> plain=<port> tls=<port>`.
 // Certificate and key: --cert/--key, else $WS_ECHO_CERT/$WS_ECHO_KEY, else server.crt and
@@ -39,6 +41,7 @@ constexpr std::size_t kReadMessageMax = 64 * 1024 * 1024;
 // buffer without a reallocation; the buffer keeps whatever capacity it grows to.
 constexpr std::size_t kInitialReadReserve = 128 * 1024;
 constexpr auto kTlsHandshakeTimeout = std::chrono::seconds(30);
+bool g_deflate = false;  // --deflate
 
 template <class NextLayer>
 net::awaitable<void> echo(websocket::stream<NextLayer>& ws) {
@@ -49,6 +52,11 @@ net::awaitable<void> echo(websocket::stream<NextLayer>& ws) {
   ws.set_option(timeout);
   ws.auto_fragment(false);
   ws.read_message_max(kReadMessageMax);
+  if (g_deflate) {
+    websocket::permessage_deflate pmd;
+    pmd.server_enable = true;
+    ws.set_option(pmd);
+  }
   co_await ws.async_accept(net::use_awaitable);
 
   beast::flat_buffer buffer;
@@ -149,10 +157,11 @@ int main(int argc, char** argv) {
       std::string arg = argv[i];
       if (arg.rfind("--cert=", 0) == 0) cert_flag = arg.substr(7);
       else if (arg.rfind("--key=", 0) == 0) key_flag = arg.substr(6);
+      else if (arg == "--deflate") g_deflate = true;
       else positional.push_back(arg);
     }
     if (positional.size() > 3) {
-      std::cerr << "usage: ws_echo_server [host] [plain_port] [tls_port] [--cert=FILE] [--key=FILE]\n";
+      std::cerr << "usage: ws_echo_server [host] [plain_port] [tls_port] [--cert=FILE] [--key=FILE] [--deflate]\n";
       return 2;
     }
     const std::string host = positional.size() > 0 ? positional[0] : "127.0.0.1";

@@ -1,15 +1,15 @@
 // The package's public surface, shared by the runtime entry points (runtimes/*.ts).
 import { openConnection, type Connection, type ConnectionListener } from './protocol/connection.ts';
 import type { ClientOptions } from './protocol/options.ts';
-import type { TransportFactory } from './transport.ts';
+import type { Platform } from './platform.ts';
 
 /** The low-latency API: opens a connection and resolves once the handshake is done. */
 export type Connect = (url: string | URL, listener: ConnectionListener, options?: ClientOptions) => Promise<Connection>;
 
-/** connect() for one runtime's transport: the low-latency API. */
-export function bindConnect(factory: TransportFactory): Connect {
+/** connect() for one runtime: the low-latency API. */
+export function bindConnect(platform: Platform): Connect {
   return (url: string | URL, listener: ConnectionListener, options: ClientOptions = {}): Promise<Connection> =>
-    openConnection(url, listener, options, factory);
+    openConnection(url, listener, options, platform);
 }
 
 export {

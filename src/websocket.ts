@@ -5,7 +5,7 @@ import { BufferedAmount, utf8Length } from './buffered-amount.ts';
 import { Connection, CONNECTING, OPEN, CLOSING, CLOSED, type ReadyState } from './protocol/connection.ts';
 import { WebSocketError } from './protocol/errors.ts';
 import type { ClientOptions } from './protocol/options.ts';
-import type { TransportFactory } from './transport.ts';
+import type { Platform } from './platform.ts';
 import { WebSocketCloseEvent, WebSocketErrorEvent } from './websocket-events.ts';
 import {
   bufferSourceBytes,
@@ -117,16 +117,11 @@ export class BaseWebSocket extends EventTarget {
   // and the standard fires the close event from a task of its own.
   #calls = 0;
 
-  constructor(
-    url: string | URL,
-    protocols: string | string[] = [],
-    options: ClientOptions = {},
-    factory?: TransportFactory,
-  ) {
+  constructor(url: string | URL, protocols: string | string[] = [], options: ClientOptions = {}, platform?: Platform) {
     // The runtime's subclass always passes four arguments: a missing url arrives as undefined.
     requireArguments(url === undefined ? 0 : 1, 1, "Failed to construct 'WebSocket'");
     super();
-    if (!factory) throw new TypeError('Import WebSocket from wasm-ws, which picks the runtime');
+    if (!platform) throw new TypeError('Import WebSocket from wasm-ws, which picks the runtime');
     const href = usvString(url);
     const list = protocolList(protocols);
     // Each subprotocol at most once, compared case-insensitively as browsers and web-platform-tests do.
@@ -136,7 +131,7 @@ export class BaseWebSocket extends EventTarget {
     this.#buffered = new BufferedAmount(() => this.#connection.bufferedAmount);
     this.#calls++;
     try {
-      this.#connection = new Connection(href, this.#listener(), { ...options, protocols: list }, factory);
+      this.#connection = new Connection(href, this.#listener(), { ...options, protocols: list }, platform);
     } catch (error) {
       throw asSyntaxError(error);
     } finally {

@@ -21,7 +21,38 @@ interface Receiver {
   /** Set as soon as a write fails (the 'error' event comes ticks later). */
   readonly errored: WsError | null;
 }
-const Receiver = wsLib('receiver.js') as new (options: { isServer: boolean; maxPayload: number }) => Receiver;
+const Receiver = wsLib('receiver.js') as new (options: {
+  isServer: boolean;
+  maxPayload: number;
+  extensions?: Record<string, unknown>;
+}) => Receiver;
+
+/** ws's permessage-deflate (server side), to read what a client compressed. */
+interface PerMessageDeflate {
+  params: unknown;
+  normalizeParams(configurations: unknown[]): unknown[];
+}
+const PerMessageDeflate = wsLib('permessage-deflate.js') as new (options: {
+  isServer: boolean;
+  maxPayload: number;
+}) => PerMessageDeflate;
+const parseExtensions = (wsLib('extension.js') as { parse(header: string): Record<string, unknown[]> }).parse;
+
+/**
+ * ws's permessage-deflate reading with what a response agreed to (its Sec-WebSocket-Extensions), or
+ * null when that is not a valid permessage-deflate agreement (the client then fails the handshake).
+ */
+function deflateFor(response: string, maxPayload: number): PerMessageDeflate | null {
+  try {
+    const offer = parseExtensions(response)['permessage-deflate'];
+    if (offer?.length !== 1) return null;
+    const pmd = new PerMessageDeflate({ isServer: true, maxPayload });
+    pmd.params = pmd.normalizeParams(offer)[0];
+    return pmd;
+  } catch {
+    return null;
+  }
+}
 const { kStatusCode } = wsLib('constants.js') as { kStatusCode: symbol };
 
 /** One thing a client sent: a whole message, a control frame, or the protocol error that ends reading. */
@@ -37,12 +68,22 @@ export class FrameReader {
   private readonly receiver: Receiver;
   private done = false;
 
-  /** `maxMessage`: the largest message (sum of its fragments) accepted, at most 2^31 - 1. */
+  /**
+   * `maxMessage`: the largest message (sum of its fragments) accepted, at most 2^31 - 1. `extensions`:
+   * the response's Sec-WebSocket-Extensions; with permessage-deflate in it, compressed messages are
+   * inflated (asynchronously, in order) as ws's server does.
+   */
   constructor(
     private readonly onFrame: (frame: ClientFrame) => void,
     maxMessage: number,
+    extensions = '',
   ) {
-    const r = new Receiver({ isServer: true, maxPayload: maxMessage });
+    const deflate = extensions ? deflateFor(extensions, maxMessage) : null;
+    const r = new Receiver({
+      isServer: true,
+      maxPayload: maxMessage,
+      ...(deflate ? { extensions: { 'permessage-deflate': deflate } } : {}),
+    });
     r.on('message', (data, isBinary) => onFrame({ type: 'message', text: !isBinary, data }));
     r.on('ping', (data) => onFrame({ type: 'ping', data }));
     r.on('pong', (data) => onFrame({ type: 'pong', data }));

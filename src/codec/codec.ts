@@ -97,7 +97,7 @@ export class Codec {
   /** Whether built frames are masked (the client role). */
   readonly masks: boolean;
   private readonly role: Role;
-  private readonly allowedRsv: number;
+  private allowedRsv: number;
   private ctx = 0;
   private rxView: Uint8Array | null = null;
   private msgView: Uint8Array | null = null;
@@ -114,6 +114,12 @@ export class Codec {
     this.masks = this.role === Role.Client;
     this.shared = SharedCodec.for(this.backend, this.simd);
     this.wasm = this.shared.wasm;
+  }
+
+  /** Allows RSV bits an extension negotiated (0x40: permessage-deflate), before the first read. */
+  allowRsv(rsv: number): void {
+    if (this.ctx !== 0) throw new Error('wasm-ws: RSV bits are set before the context is made');
+    this.allowedRsv = rsv & 0x70;
   }
 
   /** The module's memory, viewed whole (for tests and primitives). */
@@ -248,6 +254,10 @@ export class Codec {
   /** The opcode of the message being assembled (1 text, 2 binary). */
   get messageOpcode(): number {
     return this.shared.record[Slot.MsgOpcode];
+  }
+  /** The RSV bits of the message's first frame (RSV1: compressed, with permessage-deflate). */
+  get messageRsv(): number {
+    return this.shared.record[Slot.MsgRsv];
   }
   /** This frame's payload, unmasked: valid until the next rxReserve, push or park. */
   payload(): Uint8Array {

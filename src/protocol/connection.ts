@@ -4,6 +4,7 @@
 // parsed and built by the WASM codec; bytes move through a Transport that a runtime shim provides.
 import { Opcode, Role } from '../codec/abi.ts';
 import { Codec } from '../codec/codec.ts';
+import type { Platform } from '../platform.ts';
 import type { Transport, TransportFactory, TransportSink } from '../transport.ts';
 import { CloseHandshake, isSendableCloseCode } from './close-handshake.ts';
 import { WebSocketError } from './errors.ts';
@@ -83,14 +84,24 @@ export class Connection implements TransportSink, ReceiverOwner {
     null;
   private pingId = 0;
 
-  constructor(url: string | URL, listener: ConnectionListener, options: ClientOptions, factory: TransportFactory) {
+  constructor(
+    url: string | URL,
+    listener: ConnectionListener,
+    options: ClientOptions,
+    private readonly platform: Platform,
+  ) {
     validateOptions(options);
     this.endpoint = parseEndpoint(url);
     this.url = this.endpoint.url;
     this.where = this.endpoint.display;
     this.listener = listener;
     this.options = options;
-    this.handshake = new OpeningHandshake(this.endpoint, options.protocols ?? [], options.headers ?? {});
+    this.handshake = new OpeningHandshake(
+      this.endpoint,
+      options.protocols ?? [],
+      options.headers ?? {},
+      options.perMessageDeflate,
+    );
     this.codec = new Codec({ role: Role.Client, maxMessage: options.maxMessage, backend: options.backend });
     this.receiver = new Receiver(this.codec, this);
     this.sender = new Sender(
@@ -105,7 +116,7 @@ export class Connection implements TransportSink, ReceiverOwner {
     });
     // The WebSocket class reports failures through events: keep an unobserved rejection quiet.
     this.opened.catch(() => {});
-    this.start(factory);
+    this.start(platform.transport);
   }
 
   /** Connects (the handshake timer runs from here), sends the request once the transport is up. */
@@ -190,6 +201,13 @@ export class Connection implements TransportSink, ReceiverOwner {
     this.abort = null;
     this.protocol = opened.protocol;
     this.extensions = opened.extensions;
+    if (opened.deflate !== null) {
+      // Compressed messages from here on: RSV1 marks them, both ways.
+      const compressor = this.platform.compressor(opened.deflate);
+      this.codec.allowRsv(0x40);
+      this.receiver.compressor = compressor;
+      this.sender.compress(compressor, opened.deflate.threshold);
+    }
     this.readyState = OPEN;
     this.resolveOpen?.(this);
     this.resolveOpen = this.rejectOpen = null;
@@ -233,6 +251,11 @@ export class Connection implements TransportSink, ReceiverOwner {
     this.fail(closeCode, new WebSocketError('ERR_PROTOCOL', message, { closeCode, kind: errorKind }));
   }
 
+  onBadMessage(closeCode: number, kind: string, why: string): void {
+    const message = `Protocol error from ${this.where}: ${why}; closing with ${closeCode}`;
+    this.fail(closeCode, new WebSocketError('ERR_PROTOCOL', message, { closeCode, kind }));
+  }
+
   growAtSafePoint(): void {
     this.sender.growAtSafePoint();
   }
@@ -252,7 +275,7 @@ export class Connection implements TransportSink, ReceiverOwner {
   /** Sends a binary message. Returns false when the caller should wait for onDrain before sending more. */
   send(data: Uint8Array): boolean {
     if (this.readyState !== OPEN) return false;
-    return this.sender.frame(FIN | Opcode.Binary, data);
+    return this.sender.message(FIN | Opcode.Binary, data);
   }
 
   sendText(text: string): boolean {
@@ -476,10 +499,10 @@ export function openConnection(
   url: string | URL,
   listener: ConnectionListener,
   options: ClientOptions,
-  factory: TransportFactory,
+  platform: Platform,
 ): Promise<Connection> {
   try {
-    return new Connection(url, listener, options, factory).opened;
+    return new Connection(url, listener, options, platform).opened;
   } catch (error) {
     return Promise.reject(error);
   }

@@ -32,6 +32,7 @@ export function buildRequest(
   key: string,
   protocols: readonly string[],
   headers: Readonly<Record<string, string>>,
+  extensions = '',
 ): Uint8Array {
   const lines = [
     `GET ${endpoint.resource} HTTP/1.1`,
@@ -42,6 +43,7 @@ export function buildRequest(
     'Sec-WebSocket-Version: 13',
   ];
   if (protocols.length > 0) lines.push(`Sec-WebSocket-Protocol: ${protocols.join(', ')}`);
+  if (extensions !== '') lines.push(`Sec-WebSocket-Extensions: ${extensions}`);
   const problem = headersProblem(headers);
   if (problem) throw new TypeError(problem);
   const names = Object.keys(headers).map((name) => name.toLowerCase());
@@ -100,7 +102,10 @@ function hasToken(value: string | undefined, token: string): boolean {
   return value?.split(',').some((part) => part.trim().toLowerCase() === token) ?? false;
 }
 
-/** Checks a response against RFC 6455 §4.1; returns the chosen subprotocol and extensions. */
+/**
+ * Checks a response against RFC 6455 §4.1; returns the chosen subprotocol and the extensions header as
+ * sent (the caller checks it against its offer).
+ */
 export function verifyResponse(
   head: ResponseHead,
   expectedAccept: string,
@@ -133,10 +138,6 @@ export function verifyResponse(
       `Invalid Sec-WebSocket-Accept: ${JSON.stringify(accept ?? null)} (expected ${JSON.stringify(expectedAccept)})`,
     );
   }
-  const extensions = h.get('sec-websocket-extensions');
-  if (extensions !== undefined && extensions !== '') {
-    throw new WebSocketError('ERR_HANDSHAKE', `Server chose extensions that were not offered: ${extensions}`);
-  }
   const protocol = h.get('sec-websocket-protocol') ?? '';
   if (protocol !== '' && !protocols.includes(protocol)) {
     throw new WebSocketError('ERR_HANDSHAKE', `Server chose subprotocol "${protocol}", which was not offered`);
@@ -147,5 +148,5 @@ export function verifyResponse(
       `Server chose none of the offered subprotocols (${protocols.join(', ')})`,
     );
   }
-  return { protocol, extensions: '' };
+  return { protocol, extensions: h.get('sec-websocket-extensions') ?? '' };
 }

@@ -8,6 +8,15 @@ import {
   protocolsProblem,
   verifyResponse,
 } from './handshake.ts';
+import {
+  type DeflateAgreement,
+  type PerMessageDeflateOptions,
+  deflateAgreement,
+  deflateOffer,
+  deflateOptions,
+} from '../deflate/negotiation.ts';
+import { WebSocketError } from './errors.ts';
+import { parseExtensions } from './extension-header.ts';
 import type { Endpoint } from './url.ts';
 
 const EMPTY = new Uint8Array(0);
@@ -15,7 +24,10 @@ const EMPTY = new Uint8Array(0);
 /** A response that opened the connection: what the server chose, and the frames that followed the head. */
 export interface Opened {
   protocol: string;
+  /** The response's Sec-WebSocket-Extensions, as sent. */
   extensions: string;
+  /** permessage-deflate, when the server agreed to it. */
+  deflate: DeflateAgreement | null;
   rest: Uint8Array;
 }
 
@@ -26,16 +38,24 @@ export class OpeningHandshake {
   /** Settles once the expected Sec-WebSocket-Accept is computed (WebCrypto's digest is asynchronous). */
   readonly keyReady: Promise<void>;
   private accept: string | null = null;
+  private readonly deflate: PerMessageDeflateOptions | null;
   private head = new Uint8Array(1024); // a 101 is a few hundred bytes; grown when a server sends more
   private length = 0;
 
   /** Throws a SyntaxError for bad subprotocols, a TypeError for bad headers: before anything connects. */
-  constructor(endpoint: Endpoint, protocols: string | string[], headers: Record<string, string>) {
+  constructor(
+    endpoint: Endpoint,
+    protocols: string | string[],
+    headers: Record<string, string>,
+    perMessageDeflate?: boolean | PerMessageDeflateOptions,
+  ) {
     this.protocols = typeof protocols === 'string' ? [protocols] : [...protocols];
     const problem = protocolsProblem(this.protocols);
     if (problem) throw new SyntaxError(problem);
+    this.deflate = deflateOptions(perMessageDeflate);
     const key = createKey();
-    this.request = buildRequest(endpoint, key, this.protocols, headers);
+    const offer = this.deflate ? deflateOffer(this.deflate) : '';
+    this.request = buildRequest(endpoint, key, this.protocols, headers, offer);
     this.keyReady = acceptFor(key).then((accept) => {
       this.accept = accept;
     });
@@ -82,9 +102,25 @@ export class OpeningHandshake {
     if (head === null) return null;
     if (head.status === 101 && this.accept === null) return null;
     const chosen = verifyResponse(head, this.accept ?? '', this.protocols);
+    const deflate = this.agreement(chosen.extensions);
     const rest = this.head.subarray(head.length, this.length);
     this.head = EMPTY;
     this.length = 0;
-    return { ...chosen, rest };
+    return { ...chosen, deflate, rest };
+  }
+
+  /** The extensions the server chose, checked against the offer: permessage-deflate or none. */
+  private agreement(extensions: string): DeflateAgreement | null {
+    if (extensions.trim() === '') return null;
+    let elements: ReturnType<typeof parseExtensions>;
+    try {
+      elements = parseExtensions(extensions);
+    } catch (error) {
+      throw new WebSocketError('ERR_HANDSHAKE', `Invalid Sec-WebSocket-Extensions header: ${(error as Error).message}`);
+    }
+    if (this.deflate === null) {
+      throw new WebSocketError('ERR_HANDSHAKE', `Server chose extensions that were not offered: ${extensions}`);
+    }
+    return deflateAgreement(elements, this.deflate);
   }
 }

@@ -1,6 +1,7 @@
 // Options shared by connect() and the WebSocket class, and their validation: a bad option is a
 // TypeError or RangeError naming it, thrown before anything connects.
 import type { Backend } from '../codec/loader.ts';
+import { type PerMessageDeflateOptions, validateDeflateOptions } from '../deflate/negotiation.ts';
 import { headersProblem } from './headers.ts';
 
 export interface ClientOptions {
@@ -29,6 +30,11 @@ export interface ClientOptions {
   servername?: string;
   /** Codec backend: 'as' (AssemblyScript, default) or 'c' (Emscripten). */
   backend?: Backend;
+  /**
+   * permessage-deflate (RFC 7692): offered by default, as ws and Bun do; false does not offer it; an
+   * object sets its parameters and the size under which messages are sent uncompressed.
+   */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
 export const defaults = {
@@ -65,6 +71,7 @@ export function validateOptions(options: ClientOptions): void {
   checkNumber('highWaterMark', options.highWaterMark, 0, MAX_BYTES);
   checkType('rejectUnauthorized', options.rejectUnauthorized, 'boolean');
   checkType('servername', options.servername, 'string');
+  validateDeflateOptions(options.perMessageDeflate);
   const { ca, backend, headers } = options;
   if (ca !== undefined && typeof ca !== 'string' && !(Array.isArray(ca) && ca.every((c) => typeof c === 'string'))) {
     throw new TypeError('The ca option must be a PEM string or an array of them');

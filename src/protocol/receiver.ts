@@ -4,6 +4,7 @@
 import type { Codec } from '../codec/codec.ts';
 import { Event, Opcode } from '../codec/abi.ts';
 import type { OpeningHandshake } from './opening-handshake.ts';
+import { InflateError, type MessageCompressor } from '../deflate/compressor.ts';
 import { SpilledMessage } from './spilled-message.ts';
 
 // Where bytes go that nobody reads (after a close frame or a failure): one buffer for every connection of
@@ -17,6 +18,16 @@ const HELD_MAX = 256 * 1024;
 // peer sends; larger messages are assembled in JS memory, which the collector reclaims.
 const SPILL_ABOVE = 256 * 1024;
 const EMPTY = new Uint8Array(0);
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+
+function isUtf8(data: Uint8Array): boolean {
+  try {
+    strictDecoder.decode(data);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** What the receiver needs from its connection. */
 export interface ReceiverOwner {
@@ -32,6 +43,8 @@ export interface ReceiverOwner {
   onPong(payload: Uint8Array): void;
   onCloseFrame(code: number, payload: Uint8Array): void;
   onProtocolError(): void;
+  /** A compressed message is bad once inflated: too big (1009), not DEFLATE or not UTF-8 (1007). */
+  onBadMessage(closeCode: number, kind: string, why: string): void;
   /** Something threw inside the engine: fail the connection rather than throw into the runtime. */
   failInternal(error: unknown): void;
   /** A safe point: no view of WASM memory is held; a pending send-region growth can happen now. */
@@ -57,6 +70,8 @@ export class Receiver {
   private freeWhenDone = false;
   // The part of a large message moved out of the codec so far.
   private readonly spilled = new SpilledMessage();
+  /** permessage-deflate's, once agreed: messages with RSV1 are inflated. */
+  compressor: MessageCompressor | null = null;
 
   constructor(
     private readonly codec: Codec,
@@ -199,6 +214,30 @@ export class Receiver {
     codec.park();
   }
 
+  /** A compressed message, inflated and its text checked; null when it is bad (the owner is told). */
+  private inflate(compressed: Uint8Array, isText: boolean): Uint8Array | null {
+    const limit = this.codec.maxMessage;
+    let data: Uint8Array;
+    try {
+      data = this.compressor!.inflate(compressed, limit);
+    } catch (error) {
+      if (!(error instanceof InflateError)) throw error;
+      if (error.tooBig)
+        this.owner.onBadMessage(
+          1009,
+          'MESSAGE_TOO_BIG',
+          `a compressed message inflates to more than maxMessage (${limit} bytes)`,
+        );
+      else this.owner.onBadMessage(1007, 'INVALID_DEFLATE', `a compressed message is not valid: ${error.message}`);
+      return null;
+    }
+    if (isText && !isUtf8(data)) {
+      this.owner.onBadMessage(1007, 'INVALID_UTF8', 'a compressed text message is not valid UTF-8 once inflated');
+      return null;
+    }
+    return data;
+  }
+
   /** Hands every event the codec has for what was received so far to the connection. */
   private process(): void {
     const codec = this.codec;
@@ -210,8 +249,14 @@ export class Receiver {
         case Event.Data:
           if (codec.fin) {
             const spilled = this.spilled;
-            const data = spilled.active ? spilled.finish(codec.message()) : codec.message();
-            owner.onMessage(data, codec.messageOpcode === Opcode.Text);
+            const isText = codec.messageOpcode === Opcode.Text;
+            let data = spilled.active ? spilled.finish(codec.message()) : codec.message();
+            if ((codec.messageRsv & 0x40) !== 0) {
+              const inflated = this.inflate(data, isText);
+              if (inflated === null) return;
+              data = inflated;
+            }
+            owner.onMessage(data, isText);
           }
           break;
         case Event.Ping:

@@ -4,9 +4,11 @@
 import { Opcode } from '../codec/abi.ts';
 import type { Codec } from '../codec/codec.ts';
 import type { Transport } from '../transport.ts';
+import type { MessageCompressor } from '../deflate/compressor.ts';
 import { nextMaskKey } from './mask-keys.ts';
 
 const FIN = 0x80;
+const RSV1 = 0x40;
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
 // Every ping is answered while less than this waits to be sent (Autobahn 2.10 expects a pong per ping);
@@ -22,6 +24,9 @@ export class Sender {
   // A frame too large for the send region was built outside WASM memory: grow the region at the next safe point.
   private txWanted = 0;
   private pendingPong: Uint8Array | null = null;
+  // permessage-deflate, once agreed: data messages of `threshold` bytes or more are compressed.
+  private compressor: MessageCompressor | null = null;
+  private threshold = 0;
 
   constructor(
     private readonly codec: Codec,
@@ -36,6 +41,22 @@ export class Sender {
     return this.transport?.bufferedAmount ?? 0;
   }
 
+  /** Data messages from now on are compressed when they have `threshold` bytes or more. */
+  compress(compressor: MessageCompressor, threshold: number): void {
+    this.compressor = compressor;
+    this.threshold = threshold;
+  }
+
+  /** A whole data message (b0: FIN and the opcode): compressed, with RSV1, when that is agreed and worth it. */
+  message(b0: number, payload: Uint8Array): boolean {
+    const compressor = this.compressor;
+    if (compressor !== null && payload.length >= this.threshold) {
+      const compressed = compressor.deflate(payload);
+      if (compressed !== null) return this.frame(b0 | RSV1, compressed);
+    }
+    return this.frame(b0, payload);
+  }
+
   /** Writes one frame; false when the caller should wait for a drain before sending more. */
   frame(b0: number, payload: Uint8Array): boolean {
     const codec = this.codec;
@@ -45,10 +66,13 @@ export class Sender {
     return this.write(codec.frameDetached(b0, payload, nextMaskKey()), false);
   }
 
-  /** A text frame, encoded straight into the send region when it fits. */
+  /** A text message, encoded straight into the send region when it fits and is not to be compressed. */
   text(b0: number, text: string): boolean {
-    if (text.length * 3 < this.codec.txSpace()) return this.write(this.codec.frameText(b0, text, nextMaskKey()));
-    return this.frame(b0, encoder.encode(text));
+    const compressing = this.compressor !== null && text.length * 3 >= this.threshold;
+    if (!compressing && text.length * 3 < this.codec.txSpace()) {
+      return this.write(this.codec.frameText(b0, text, nextMaskKey()));
+    }
+    return this.message(b0, encoder.encode(text));
   }
 
   /** A close frame: no code, or a code and a reason (checked by the caller). */

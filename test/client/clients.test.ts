@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { beastBinaries, startBeastServer, type BeastServer } from '../../server/beast.ts';
+import { type DeflateServer, startDeflateServer } from './deflate-server.ts';
 import type { SuiteConfig } from './run-suite.ts';
 import { runProcess } from '../../bench/run-process.ts';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.ts';
@@ -94,6 +95,7 @@ describe('clients on Node, Bun and Deno against real servers', () => {
   let dir = '';
   let scripted: ScriptedServer | undefined;
   let beast: BeastServer | undefined;
+  let deflate: DeflateServer | undefined;
   let config: SuiteConfig;
 
   before(async () => {
@@ -106,8 +108,10 @@ describe('clients on Node, Bun and Deno against real servers', () => {
     const certs = makeCertificates(dir);
     scripted = await startScriptedServer();
     beast = await startBeastServer();
+    deflate = await startDeflateServer();
     config = {
       scriptedUrl: scripted.url,
+      deflateUrl: deflate.url,
       refusedUrl: `ws://127.0.0.1:${await refusedPort()}/`,
       beastUrl: beast.url,
       beastTlsUrl: beast.tlsUrl,
@@ -117,7 +121,7 @@ describe('clients on Node, Bun and Deno against real servers', () => {
   });
 
   after(async () => {
-    await Promise.allSettled([scripted?.stop(), beast?.stop()]);
+    await Promise.allSettled([scripted?.stop(), beast?.stop(), deflate?.stop()]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

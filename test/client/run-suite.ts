@@ -4,9 +4,10 @@
 // Nothing here calls exit: a socket or timer a scenario leaks keeps the process alive, and the parent
 // (clients.test.ts) turns that hang into a failure.
 import { scenarios as clientScenarios, type Env } from './scenarios.ts';
+import { deflateScenarios } from './deflate-scenarios.ts';
 import { whatwgScenarios } from './whatwg-scenarios.ts';
 
-const scenarios = [...clientScenarios, ...whatwgScenarios];
+const scenarios = [...clientScenarios, ...whatwgScenarios, ...deflateScenarios];
 
 export interface EchoServers {
   url: string;
@@ -17,6 +18,8 @@ export interface EchoServers {
 /** What the parent passes to every runner, as JSON in the WSTEST_CONFIG environment variable. */
 export interface SuiteConfig {
   scriptedUrl: string;
+  /** ws's server with permessage-deflate (test/client/deflate-server.ts). */
+  deflateUrl: string;
   refusedUrl: string;
   beastUrl: string;
   beastTlsUrl: string;
@@ -51,6 +54,7 @@ export function suiteEnv(
     beastTlsUrl: config.beastTlsUrl,
     beastTls: { ca: config.beastCa },
     scriptedUrl: config.scriptedUrl,
+    deflateUrl: config.deflateUrl,
     refusedUrl: config.refusedUrl,
   };
 }

@@ -23,6 +23,8 @@ export interface Env {
   beastTls: ClientOptions;
   /** The scripted server (ws://127.0.0.1:port), in the parent process. */
   scriptedUrl: string;
+  /** ws's server with permessage-deflate, in the parent process: /takeover, /no-takeover, /small-window. */
+  deflateUrl: string;
   /** A port nothing listens on. */
   refusedUrl: string;
 }
@@ -607,10 +609,15 @@ const handshakeScenarios: Scenario[] = [
   {
     name: 'handshake/unrequested extension: ERR_HANDSHAKE',
     async run(env) {
+      // permessage-deflate when it was not offered, and an extension nobody offers.
       const { url, id } = scripted(env, '/ws', { extensions: 'permessage-deflate' });
-      const e = await rejects(env.connect(url, new Recorder()), 'ERR_HANDSHAKE', 'unrequested extension');
+      const options = { perMessageDeflate: false };
+      const e = await rejects(env.connect(url, new Recorder(), options), 'ERR_HANDSHAKE', 'unrequested extension');
       ok(/extension/i.test(e.message), `message names the extension: ${e.message}`);
       await wireUntil(env, id, (r) => r.ended, 'the socket was closed');
+      const { url: other } = scripted(env, '/ws', { extensions: 'x-webkit-deflate-frame' });
+      const e2 = await rejects(env.connect(other, new Recorder()), 'ERR_HANDSHAKE', 'an extension never offered');
+      ok(e2.message.includes('x-webkit-deflate-frame'), `message names the extension: ${e2.message}`);
     },
   },
   {
@@ -1143,8 +1150,13 @@ export const scenarios: Scenario[] = [
   ...echoScenarios,
 ];
 
-// For the WHATWG scenarios (whatwg-scenarios.ts).
+// For the WHATWG scenarios (whatwg-scenarios.ts) and the permessage-deflate ones (deflate-scenarios.ts).
 export {
+  Recorder,
+  rejects,
+  echoConnect,
+  echoWebSocket,
+  withFrames,
   AssertionError,
   fail,
   ok,

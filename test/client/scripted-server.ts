@@ -8,11 +8,14 @@
 //   /ws            a valid handshake, then: echo=1 echoes messages; frames=<hex> sends raw bytes after the
 //                  101 (withHead=1: in the same write as the 101); protocol=<p> / extensions=<e> add those
 //                  headers; noread=1 never reads after the handshake; pause=<ms> stops reading for a while;
-//                  noCloseReply=1 does not answer a close frame; closeInFrames=1 says `frames` holds a close.
+//                  noCloseReply=1 does not answer a close frame; closeInFrames=1 says `frames` holds a close;
+//                  bomb=<n> then sends one compressed (RSV1) binary message that inflates to n zero bytes;
+//                  with extensions=permessage-deflate…, compressed client messages are read as ws reads them.
 //   /status?code=N answers N with a small body and closes.
 //   /bad-accept, /no-upgrade, /no-connection, /close-mid-header, /silent (never answers), /garbage
 //   /result?id=X   JSON: what connection X sent (see Record).
 import { createHash } from 'node:crypto';
+import zlib from 'node:zlib';
 import type net from 'node:net';
 import { FrameReader, type ClientFrame } from '../../conformance/server/frame-reader.ts';
 import { httpReply, rawHttpServer } from '../../conformance/server/raw-http.ts';
@@ -155,6 +158,11 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
       socket.write(upgradeHead(extra));
       if (frames.length > 0) socket.write(frames);
     }
+    const bomb = Number(q.get('bomb') ?? 0);
+    if (bomb > 0) {
+      const deflated = zlib.deflateRawSync(Buffer.alloc(bomb), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+      socket.write(serverFrame(0xc2, deflated.subarray(0, deflated.length - 4)));
+    }
 
     const echo = q.get('echo') === '1';
     // closeInFrames=1: the scripted frames include a close, so a close from the client is its answer.
@@ -193,7 +201,7 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
         }
       }
     };
-    const reader = new FrameReader(onFrame, 256 * 1024 * 1024);
+    const reader = new FrameReader(onFrame, 256 * 1024 * 1024, q.get('extensions') ?? '');
     const onData = (chunk: Buffer) => {
       rec.bytes += chunk.length;
       reader.push(chunk);

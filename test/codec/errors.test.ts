@@ -52,6 +52,20 @@ function cases(role: Role): Case[] {
     });
     out.push({ name: `RSV bit ${rsv.toString(16)} on a ping`, bad: { opcode: 9, rsv, key }, kind: 'RSV_SET', at: 0 });
   }
+  for (const [name, bad, first] of [
+    ['RSV1 (negotiated) on a continuation frame', { opcode: 0, rsv: 0x40, payload: utf8('b'), key }, text(false)],
+    ['RSV1 (negotiated) on a ping', { opcode: 9, rsv: 0x40, key }, null],
+    ['RSV1 (negotiated) on a close frame', { opcode: 8, rsv: 0x40, key }, null],
+  ] as const) {
+    out.push({
+      name,
+      setup: { allowedRsv: 0x40 },
+      ...(first ? { prefix: [first] } : {}),
+      bad,
+      kind: 'RSV_SET',
+      at: 0,
+    });
+  }
   out.push({
     name: 'RSV2 with only RSV1 negotiated',
     setup: { allowedRsv: 0x40 },
@@ -361,6 +375,26 @@ for (const v of variants) {
         const evs = parse(codec, [frame({ opcode: 2, rsv: 0x40, payload: utf8('z'), key })]);
         assert.equal(evs.length, 1);
         assert.equal(evs[0].type === 'data' && evs[0].rsv, 0x40);
+      });
+
+      test('a compressed (RSV1) text message is not UTF-8 checked, and reports RSV1 at its last fragment', () => {
+        const key = incomingKey(role);
+        const codec = makeCodec(v, { role, allowedRsv: 0x40 });
+        const notUtf8 = Uint8Array.of(0xf2, 0x4c, 0x08, 0x00); // deflate output is no text
+        const chunks = [
+          frame({ opcode: 1, rsv: 0x40, fin: false, payload: notUtf8, key }),
+          frame({ opcode: 0, payload: Uint8Array.of(0xff, 0xfe), key }),
+        ];
+        codec.push(concat(chunks));
+        assert.equal(codec.next(), Event.Data);
+        assert.equal(codec.next(), Event.Data);
+        assert.equal(codec.fin, true);
+        assert.equal(codec.messageRsv, 0x40);
+        assert.deepEqual([...codec.message()], [0xf2, 0x4c, 0x08, 0x00, 0xff, 0xfe]);
+        // The same bytes uncompressed are refused.
+        codec.reset();
+        const evs = parse(codec, [frame({ opcode: 1, payload: notUtf8, key })]);
+        assert.equal(evs.at(-1)?.type, 'error');
       });
 
       test('maxMessage: a fragmented message of exactly maxMessage bytes passes', () => {

@@ -87,6 +87,7 @@ export function modelParse(s: Uint8Array, opts: ModelOptions): ModelResult {
   let pos = 0;
   let msgActive = false;
   let msgOpcode = 0;
+  let msgCompressed = false; // RSV1 on its first frame (permessage-deflate)
   let msg: number[] = [];
   let msgOffsets: number[] = []; // stream offset of each message byte
   const fail = (kind: KindName, at: number): ModelResult => {
@@ -103,6 +104,8 @@ export function modelParse(s: Uint8Array, opts: ModelOptions): ModelResult {
     const opcode = b0 & 0x0f;
     const control = opcode >= 8;
     if (b0 & 0x70 & ~allowed) return fail('RSV_SET', pos);
+    // RSV1 is per message (RFC 7692 §6): never on a continuation or a control frame.
+    if (b0 & 0x40 && (opcode === 0 || opcode >= 8)) return fail('RSV_SET', pos);
     if (![0, 1, 2, 8, 9, 10].includes(opcode)) return fail('RESERVED_OPCODE', pos);
     if (control && !fin) return fail('CONTROL_FRAGMENTED', pos);
     if (opcode === 0 && !msgActive) return fail('UNEXPECTED_CONTINUATION', pos);
@@ -153,6 +156,7 @@ export function modelParse(s: Uint8Array, opts: ModelOptions): ModelResult {
     if (opcode !== 0) {
       msgActive = true;
       msgOpcode = opcode;
+      msgCompressed = (b0 & 0x40) !== 0;
       msg = [];
       msgOffsets = [];
     }
@@ -162,7 +166,7 @@ export function modelParse(s: Uint8Array, opts: ModelOptions): ModelResult {
       msg.push(unmask(i));
       msgOffsets.push(pos + hdr + i);
     }
-    if (msgOpcode === 1) {
+    if (msgOpcode === 1 && !msgCompressed) {
       const bad = utf8FirstInvalid(Uint8Array.from(msg));
       if (bad >= 0 && bad < msg.length) return fail('INVALID_UTF8', msgOffsets[bad]);
       if (have === len && fin && bad >= 0) return fail('INVALID_UTF8', pos + hdr + len);

@@ -917,7 +917,19 @@ class Peer {
         2,
         [
           'unasked-extension',
-          `${ok}Sec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n`,
+          `${ok}Sec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Extensions: x-webkit-deflate-frame\r\n\r\n`,
+        ],
+      ],
+      [
+        2,
+        [
+          'bad-deflate-parameter',
+          `${ok}Sec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Extensions: permessage-deflate; ${rng.pick([
+            'server_max_window_bits=16',
+            'client_max_window_bits=7',
+            'x_param',
+            'server_no_context_takeover; server_no_context_takeover',
+          ])}\r\n\r\n`,
         ],
       ],
       [2, ['garbage', Buffer.from(rng.bytes(rng.range(1, 200))).toString('latin1')]],

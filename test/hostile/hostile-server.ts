@@ -7,19 +7,32 @@
 //       reported as a text message "pong:<hex>", a close answered), stream (junk bytes, forever, as fast
 //       as the client takes them), fragments (continuation frames of a message that never ends, forever),
 //       pingflood (stop reading; 125-byte pings forever), hold (read, never
-//       answer anything, close included), reset (drop the connection at once).
+//       answer anything, close included), reset (drop the connection at once), bomb (one compressed
+//       message, RSV1, that inflates to 256 MiB of zeros: about 256 KB on the wire). extensions=<e>
+//       adds a Sec-WebSocket-Extensions header to the 101.
 //   /headers   a 101, then a text message with the request's headers as JSON, then echo.
 //   /silent    reads the request and never answers.
 //   /stats     plain HTTP, JSON: connections open now per route, and connections accepted in all.
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
+import zlib from 'node:zlib';
 import { rawHttpServer, httpReply } from '../../conformance/server/raw-http.ts';
 import { FrameReader, serverFrame } from './frame-reader.ts';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** Streams stop here even if a client never closes: a runaway test ends instead of filling the disk of RAM. */
 const STREAM_CAP = 1024 * 1024 * 1024;
+
+let bombPayload: Buffer | null = null;
+/** 256 MiB of zeros, deflated with a sync flush and its tail dropped (RFC 7692): made once. */
+function bomb(): Buffer {
+  if (bombPayload === null) {
+    const deflated = zlib.deflateRawSync(Buffer.alloc(256 * 1024 * 1024), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    bombPayload = deflated.subarray(0, deflated.length - 4);
+  }
+  return bombPayload;
+}
 
 export interface HostileServer {
   url: string;
@@ -62,10 +75,11 @@ export async function startHostileServer(certs: { cert: string; key: string }): 
     const accept = createHash('sha1')
       .update(key + GUID)
       .digest('base64');
-    const upgrade = Buffer.from(
-      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
-    );
     const q = head.target.searchParams;
+    const extensions = q.get('extensions') ? `Sec-WebSocket-Extensions: ${q.get('extensions')}\r\n` : '';
+    const upgrade = Buffer.from(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n${extensions}\r\n`,
+    );
     if (route === '/headers') {
       socket.write(Buffer.concat([upgrade, serverFrame(1, Buffer.from(JSON.stringify(head.headers)))]));
       echo(socket, head.rest);
@@ -100,6 +114,11 @@ export async function startHostileServer(certs: { cert: string; key: string }): 
       }
       case 'hold':
         socket.resume();
+        return;
+      case 'bomb':
+        // One compressed message (RSV1) that inflates to 256 MiB of zeros, then read and drop.
+        socket.resume();
+        socket.write(serverFrame(0x42, bomb()));
         return;
       case 'reset':
         if (socket instanceof tls.TLSSocket) socket.destroy();

@@ -190,6 +190,34 @@ export const scenarios: HostileScenario[] = [
     },
   },
   {
+    name: 'a decompression bomb (256 MiB of zeros in one compressed message): fails with 1009 at maxMessage',
+    maxGrowth: bounded(),
+    async run(env) {
+      for (const { url, options } of both(env)) {
+        const rec = await runToEnd(env, `${url}/ws?extensions=permessage-deflate&then=bomb`, options, {}, 20_000);
+        const error = expectError(rec, 'ERR_PROTOCOL', 1009);
+        ok(/inflates to more than maxMessage/.test(error.message), `the message says why: ${error.message}`);
+        eq(rec.messages.length, 0, 'nothing delivered');
+      }
+    },
+  },
+  {
+    name: 'RSV1 on a continuation frame of a compressed message, then bytes forever: fails with 1002',
+    maxGrowth: bounded(),
+    async run(env) {
+      for (const { url, options } of both(env)) {
+        const frames = `${frame(0x41, new Uint8Array([0xf2, 0x48, 0xcd]))}${frame(0xc0, new Uint8Array([0xc9, 0xc9, 0x07, 0x00]))}`;
+        const rec = await runToEnd(
+          env,
+          `${url}/ws?extensions=permessage-deflate&frames=${frames}&then=stream`,
+          options,
+        );
+        expectError(rec, 'ERR_PROTOCOL', 1002);
+        eq(rec.close?.code, 1002, `${url} close code`);
+      }
+    },
+  },
+  {
     name: 'send(view) inside onMessage, after a send that needs a larger send region: the view stays valid',
     maxGrowth: bounded(),
     async run(env) {

@@ -95,7 +95,8 @@ before(async () => {
   for (const name of ['check.mjs', 'consumer.ts']) copyFileSync(fixture(name), join(project, name));
   execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: project, stdio: 'pipe' });
 
-  server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  // Compressing every message: the package's permessage-deflate runs on every runtime (pako on Deno).
+  server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: { threshold: 0 } });
   server.on('connection', (socket) =>
     socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })),
   );
@@ -145,11 +146,12 @@ test('deno.json (JSR) publishes the same version, under the same licence, as pac
   assert.ok(deno.publish.include.includes('src/generated/wasm.ts'));
 });
 
-test('the tarball is installed as a copy, with no dependencies of its own', () => {
+test('the tarball is installed as a copy; its one dependency is pako (permessage-deflate on Deno), installed with it', () => {
   assert.ok(!lstatSync(join(project, 'node_modules/wasm-ws')).isSymbolicLink(), 'node_modules/wasm-ws is a link');
   const installed = JSON.parse(readFileSync(join(project, 'node_modules/wasm-ws/package.json'), 'utf8'));
   assert.equal(installed.version, packageJson.version);
-  assert.equal(installed.dependencies, undefined);
+  assert.deepEqual(Object.keys(installed.dependencies ?? {}), ['pako']);
+  assert.ok(existsSync(join(project, 'node_modules/pako/package.json')), 'pako was installed with it');
 });
 
 const runtimes = [
@@ -177,6 +179,7 @@ for (const runtime of runtimes) {
     const clean = { code: 1000, reason: 'done', wasClean: true };
     assert.deepEqual(report.connect, { echoed: ['hello through connect()', [0, 1, 2, 253, 254, 255]], close: clean });
     assert.deepEqual(report.webSocket, { echoed: ['hello through WebSocket', [9, 8, 7, 0, 255]], close: clean });
+    assert.deepEqual(report.deflate, { extensions: 'permessage-deflate', same: true });
     assert.equal(report.invalidUrl, 'ERR_INVALID_URL');
     assert.deepEqual(report.constants, [0, 1, 2, 3]);
   });

@@ -1,0 +1,71 @@
+// permessage-deflate's compressor, one per connection (RFC 7692 §7.2): a message in, a message out.
+// Each runtime brings the fastest one that keeps context between messages there (bench/micro, deflate).
+import type { DeflateAgreement } from './negotiation.ts';
+
+export interface MessageCompressor {
+  /** One message compressed: a sync flush with its 00 00 ff ff dropped; null to send it uncompressed. */
+  deflate(message: Uint8Array): Uint8Array | null;
+  /**
+   * One message decompressed (its compressed bytes, without the tail), at most `limit` bytes: beyond
+   * that, or for data that is not DEFLATE, it throws an InflateError and has allocated at most about
+   * `limit` bytes.
+   */
+  inflate(compressed: Uint8Array, limit: number): Uint8Array;
+}
+
+export type CompressorFactory = (agreement: DeflateAgreement) => MessageCompressor;
+
+export class InflateError extends Error {
+  /** True: the message inflates to more than the limit (1009); false: broken data (1007). */
+  readonly tooBig: boolean;
+  constructor(tooBig: boolean, message: string) {
+    super(message);
+    this.tooBig = tooBig;
+  }
+}
+
+/** The sync flush's tail, dropped by the sender and put back by the receiver (RFC 7692 §7.2.1-2). */
+export const TAIL = Uint8Array.of(0x00, 0x00, 0xff, 0xff);
+
+/** `data` without its last 4 bytes, which must be the sync flush's tail. */
+export function withoutTail(data: Uint8Array): Uint8Array {
+  const n = data.length;
+  if (n < 4 || data[n - 4] !== 0 || data[n - 3] !== 0 || data[n - 2] !== 0xff || data[n - 1] !== 0xff) {
+    throw new Error('wasm-ws: the compressor did not end the message with a sync flush');
+  }
+  return data.subarray(0, n - 4);
+}
+
+/** `parts` in one buffer (the one part itself when there is one). */
+export function joined(parts: Uint8Array[], length: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** The last `size` bytes that went through a stream: the window a message with context takeover continues. */
+export class History {
+  private bytes: Uint8Array = new Uint8Array(0);
+  constructor(private readonly size: number) {}
+
+  get window(): Uint8Array {
+    return this.bytes;
+  }
+
+  add(data: Uint8Array): void {
+    if (data.length >= this.size) {
+      this.bytes = data.slice(data.length - this.size);
+      return;
+    }
+    const keep = Math.min(this.bytes.length, this.size - data.length);
+    const next = new Uint8Array(keep + data.length);
+    next.set(this.bytes.subarray(this.bytes.length - keep));
+    next.set(data, keep);
+    this.bytes = next;
+  }
+}

@@ -1,0 +1,9 @@
+// What a runtime brings to the engine (runtimes/*.ts): its sockets, and its compressor for
+// permessage-deflate (the fastest there that keeps context between messages).
+import type { CompressorFactory } from './deflate/compressor.ts';
+import type { TransportFactory } from './transport.ts';
+
+export interface Platform {
+  transport: TransportFactory;
+  compressor: CompressorFactory;
+}
