@@ -14,7 +14,8 @@ export interface EchoServer {
   stop(): Promise<void>;
 }
 
-export async function startEchoServer(external: string | null): Promise<EchoServer> {
+/** `deflate`: the server accepts permessage-deflate and compresses what it echoes. */
+export async function startEchoServer(external: string | null, deflate = false): Promise<EchoServer> {
   if (external) {
     const secure = external.startsWith('wss:');
     return {
@@ -27,21 +28,22 @@ export async function startEchoServer(external: string | null): Promise<EchoServ
   }
   const binaries = beastBinaries();
   if (binaries) {
-    const server = await startBeastServer({ host: '127.0.0.1' });
+    const server = await startBeastServer({ host: '127.0.0.1', deflate });
     return {
-      name: 'Boost.Beast echo server (C++)',
+      name: `Boost.Beast echo server (C++)${deflate ? ' with permessage-deflate' : ''}`,
       url: server.url,
       tlsUrl: server.tlsUrl,
       ca: binaries.cert,
       stop: () => server.stop(),
     };
   }
-  return startFallback();
+  return startFallback(deflate);
 }
 
-function startFallback(): Promise<EchoServer> {
+function startFallback(deflate: boolean): Promise<EchoServer> {
   const file = fileURLToPath(new URL('./fallback-server.ts', import.meta.url));
-  const child = spawn('node', ['--import', 'tsx', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = ['--import', 'tsx', file, ...(deflate ? ['--deflate'] : [])];
+  const child = spawn('node', args, { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`fallback echo server exited with ${code}`)));

@@ -1,10 +1,11 @@
-// The embedded fallback echo server (when the Beast binaries are not built): ws on Node, plain only.
+// The embedded fallback echo server (when the Beast binaries are not built): ws on Node, plain only;
+// `--deflate` accepts permessage-deflate and compresses every message.
 import { WebSocketServer } from 'ws';
 
 const server = new WebSocketServer({
   host: '127.0.0.1',
   port: 0,
-  perMessageDeflate: false,
+  perMessageDeflate: process.argv.includes('--deflate') ? { threshold: 0 } : false,
   maxPayload: 64 * 1024 * 1024,
 });
 server.on('connection', (socket) => {

@@ -19,7 +19,9 @@ function selectClients(options: BenchOptions): ClientSpec[] {
   const specs = allClients().filter(
     (s) =>
       (!options.clients || options.clients.includes(s.client)) &&
-      (!options.runtimes || options.runtimes.includes(s.runtime)),
+      (!options.runtimes || options.runtimes.includes(s.runtime)) &&
+      // Beast's benchmark client speaks no permessage-deflate.
+      !(options.deflate && s.runtime === 'c++'),
   );
   if (specs.length === 0) throw new Error('No client matches --clients/--runtimes');
   return specs;
@@ -49,7 +51,7 @@ async function main(): Promise<number> {
   }
   if (options.micro) return runMicro();
   const specs = options.connections === null ? selectClients(options) : [];
-  const server = await startEchoServer(options.server);
+  const server = await startEchoServer(options.server, options.deflate);
   const kills = new Set<() => void>();
   const onSignal = () => {
     for (const kill of kills) kill();
@@ -61,7 +63,7 @@ async function main(): Promise<number> {
     const url = options.tls ? server.tlsUrl : server.url;
     if (!url) throw new Error(`${server.name} has no TLS port: --tls needs the Beast server (npm run build:native)`);
     const environment = describeEnvironment(server.name);
-    console.log(`Server: ${server.name} at ${url}`);
+    console.log(`Server: ${server.name} at ${url}${options.deflate ? ', permessage-deflate on' : ''}`);
     console.log(
       `${environment.cpu}, ${environment.cores} cores, ${environment.os}; node ${environment.runtimes.node}, bun ${environment.runtimes.bun}, ${environment.runtimes.deno}`,
     );
@@ -123,6 +125,8 @@ async function main(): Promise<number> {
             duration: options.duration,
             warmup: options.warmup,
             ca: options.tls ? (server.ca ?? undefined) : undefined,
+            deflate: options.deflate,
+            payload: options.payload,
           });
           const outcome = await runClient(command, timeoutMs, register);
           const m = measurements.get(`${spec.client}/${spec.runtime}/${size}`)!;
@@ -135,10 +139,13 @@ async function main(): Promise<number> {
     bar.stop();
     const all = [...measurements.values()];
     all.forEach(summarize);
-    console.log(renderTables(all, options.sizes, options.tls));
+    const mode = [options.tls ? 'TLS' : '', options.deflate ? 'permessage-deflate' : '', `${options.payload} payload`]
+      .filter(Boolean)
+      .join(', ');
+    console.log(renderTables(all, options.sizes, mode));
     const out = resolve(options.out);
     writeResults(out, environment, options, all);
-    const charts = await writeCharts(out, environment, all, options.sizes, options.tls);
+    const charts = await writeCharts(out, environment, all, options.sizes, mode, options.tls);
     console.log(`\nServer: ${server.name}`);
     console.log(`Results: ${out}/results.json, results.csv${charts.length ? `, ${charts.length} chart files` : ''}`);
     const failed = all.filter((m) => m.median === null);

@@ -11,6 +11,8 @@ export interface ClientRun {
   warmup: number;
   /** The server's certificate, for wss. */
   ca?: string;
+  deflate?: boolean;
+  payload?: 'binary' | 'json';
 }
 
 export interface Command {
@@ -43,6 +45,8 @@ function jsArgs(run: ClientRun, extra: string[] = []): string[] {
     String(run.warmup),
   ];
   if (run.ca) args.push('--ca', run.ca);
+  if (run.deflate) args.push('--deflate');
+  if (run.payload) args.push('--payload', run.payload);
   return [...args, ...extra];
 }
 

@@ -16,6 +16,10 @@ export interface BenchOptions {
   warmup: number;
   /** --connections N: the many-connections scenario with N connections instead of request/response. */
   connections: number | null;
+  /** --deflate: the server compresses (permessage-deflate); clients that support it negotiate it. */
+  deflate: boolean;
+  /** What a message holds: `binary` (a byte pattern) or `json` (JSON-like text, sent as a binary message). */
+  payload: 'binary' | 'json';
 }
 
 /** N when --connections is given without a count. */
@@ -29,6 +33,11 @@ Request/response: each client sends a binary message, waits for the echo, sends 
   --duration 3              seconds measured per client and size, after the warm-up
   --rounds 3                rounds; clients are interleaved within a round
   --tls                     wss:// against the server's TLS port
+  --deflate                 permessage-deflate: the Beast server compresses what it echoes, each client
+                            with its own defaults (ours: messages from 1 KiB); a client that does not
+                            negotiate it fails with that reason; the payload is JSON unless --payload;
+                            results go to results/deflate unless --out; no C++ client (Beast's has none)
+  --payload binary|json     what a message holds (default binary; json with --deflate)
   --clients a,b             only these clients (wasm-ws, wasm-ws-class, wasm-ws-c, native, ws, ws-bufferutil, beast-sync, beast-async)
   --runtimes a,b            only these runtimes (node, bun, deno, c++)
   --server URL              use a running echo server instead of starting one
@@ -60,11 +69,13 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       clients: { type: 'string' },
       runtimes: { type: 'string' },
       server: { type: 'string' },
-      out: { type: 'string', default: 'results' },
+      out: { type: 'string' },
       quick: { type: 'boolean', default: false },
       micro: { type: 'boolean', default: false },
       strict: { type: 'boolean', default: false },
       connections: { type: 'string' },
+      deflate: { type: 'boolean', default: false },
+      payload: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -87,6 +98,10 @@ export function parseOptions(argv: string[]): BenchOptions | null {
   const rounds = Number(values.rounds ?? (quick || connections ? 1 : 3));
   if (!(duration > 0)) throw new Error('--duration must be a positive number of seconds');
   if (!(Number.isInteger(rounds) && rounds > 0)) throw new Error('--rounds must be a positive integer');
+  const deflate = values.deflate!;
+  const payload = values.payload ?? (deflate ? 'json' : 'binary');
+  if (payload !== 'binary' && payload !== 'json') throw new Error(`--payload: binary or json, not ${payload}`);
+  if (deflate && connections !== null) throw new Error('--deflate runs the request/response loop, not --connections');
   return {
     sizes,
     duration,
@@ -95,11 +110,13 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     clients: list(values.clients),
     runtimes: list(values.runtimes),
     server: values.server ?? null,
-    out: values.out!,
+    out: values.out ?? (deflate ? 'results/deflate' : 'results'),
     quick,
     micro: values.micro!,
     strict: values.strict!,
     warmup: 100,
     connections,
+    deflate,
+    payload,
   };
 }

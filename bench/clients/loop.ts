@@ -1,6 +1,7 @@
 // The request/response loop every JS client runs: send a binary message of N bytes, wait for its echo,
 // send the next at once; a warm-up not counted, then a fixed duration. Prints one RESULT line.
 import { parseArgs } from 'node:util';
+import { jsonText } from '../payload.ts';
 
 export interface ClientArgs {
   url: string;
@@ -11,6 +12,9 @@ export interface ClientArgs {
   ca?: string;
   api: string;
   backend: string;
+  /** permessage-deflate: offer it, and fail unless it is agreed. */
+  deflate: boolean;
+  payload: 'binary' | 'json';
 }
 
 export function clientArgs(): ClientArgs {
@@ -24,6 +28,8 @@ export function clientArgs(): ClientArgs {
       ca: { type: 'string' },
       api: { type: 'string', default: 'connect' },
       backend: { type: 'string', default: 'as' },
+      deflate: { type: 'boolean', default: false },
+      payload: { type: 'string', default: 'binary' },
     },
   });
   if (!values.url) throw new Error('--url is required');
@@ -35,6 +41,8 @@ export function clientArgs(): ClientArgs {
     ca: values.ca,
     api: values.api!,
     backend: values.backend!,
+    deflate: values.deflate!,
+    payload: values.payload === 'json' ? 'json' : 'binary',
   };
 }
 
@@ -42,13 +50,15 @@ export function clientArgs(): ClientArgs {
 export interface EchoClient {
   send(payload: Uint8Array): void;
   close(): void;
+  /** The extensions the server agreed to (Sec-WebSocket-Extensions). */
+  extensions: string;
 }
 
 export type Connector = (onEcho: (length: number) => void) => Promise<EchoClient>;
 
 export async function runLoop(args: ClientArgs, connectClient: Connector): Promise<void> {
-  const payload = new Uint8Array(args.size);
-  for (let i = 0; i < payload.length; i++) payload[i] = (i * 31 + 7) & 0xff;
+  const payload = args.payload === 'json' ? jsonText(args.size) : new Uint8Array(args.size);
+  if (args.payload === 'binary') for (let i = 0; i < payload.length; i++) payload[i] = (i * 31 + 7) & 0xff;
   let warmupLeft = args.warmup;
   let count = 0;
   let start = 0;
@@ -77,6 +87,11 @@ export async function runLoop(args: ClientArgs, connectClient: Connector): Promi
     };
     connectClient(onEcho).then((c) => {
       client = c;
+      if (args.deflate && !/permessage-deflate/.test(c.extensions)) {
+        c.close();
+        reject(new Error(`did not negotiate permessage-deflate (extensions: ${JSON.stringify(c.extensions)})`));
+        return;
+      }
       if (warmupLeft === 0) start = performance.now();
       client.send(payload);
     }, reject);

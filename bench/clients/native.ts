@@ -10,5 +10,9 @@ await runLoop(args, async (onEcho) => {
     ws.onerror = () => reject(new Error(`native WebSocket failed to connect to ${args.url}`));
   });
   ws.onmessage = (event) => onEcho((event.data as ArrayBuffer).byteLength);
-  return { send: (payload) => ws.send(payload as Uint8Array<ArrayBuffer>), close: () => ws.close() };
+  return {
+    send: (payload) => ws.send(payload as Uint8Array<ArrayBuffer>),
+    close: () => ws.close(),
+    extensions: ws.extensions,
+  };
 });

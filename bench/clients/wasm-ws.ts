@@ -8,6 +8,7 @@ const runtime = 'Bun' in globalThis ? 'bun' : 'Deno' in globalThis ? 'deno' : 'n
 const mod: typeof import('../../runtimes/node.ts') = await import(`../../runtimes/${runtime}.ts`);
 
 const args = clientArgs();
+// permessage-deflate as users get it: offered by default (the server accepts it only with --deflate).
 const options: ClientOptions = { backend: args.backend as 'as' | 'c', maxMessage: 64 * 1024 * 1024 };
 if (args.ca) options.ca = await readText(args.ca);
 
@@ -20,8 +21,8 @@ await runLoop(args, async (onEcho) => {
       ws.onerror = (event) => reject((event as unknown as { error: Error }).error);
     });
     ws.onmessage = (event) => onEcho((event.data as ArrayBuffer).byteLength);
-    return { send: (payload) => ws.send(payload), close: () => ws.close() };
+    return { send: (payload) => ws.send(payload), close: () => ws.close(), extensions: ws.extensions };
   }
   const conn = await mod.connect(args.url, { onMessage: (data) => onEcho(data.length) }, options);
-  return { send: (payload) => conn.send(payload), close: () => conn.close(1000) };
+  return { send: (payload) => conn.send(payload), close: () => conn.close(1000), extensions: conn.extensions };
 });

@@ -11,11 +11,12 @@ const WS: typeof import('ws').WebSocket = require(join(wsDir, 'lib/websocket.js'
 const args = clientArgs();
 const ca = args.ca ? await readText(args.ca) : undefined;
 await runLoop(args, async (onEcho) => {
-  const ws = new WS(args.url, { ca, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+  // With --deflate, ws's own defaults for it (its default is on; off otherwise, as before).
+  const ws = new WS(args.url, { ca, perMessageDeflate: args.deflate, maxPayload: 64 * 1024 * 1024 });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
   ws.on('message', (data: Buffer) => onEcho(data.length));
-  return { send: (payload) => ws.send(payload), close: () => ws.close() };
+  return { send: (payload) => ws.send(payload), close: () => ws.close(), extensions: ws.extensions };
 });

@@ -14,6 +14,7 @@ export async function writeCharts(
   environment: Environment,
   measurements: Measurement[],
   sizes: number[],
+  mode: string,
   tls: boolean,
 ): Promise<string[]> {
   const files: string[] = [];
@@ -30,7 +31,7 @@ export async function writeCharts(
       }));
     if (values.length === 0) continue;
     const labels = [...new Set([...values].sort((a, b) => a.order - b.order).map((v) => v.client))];
-    const title = `${size} B messages${tls ? ' over TLS' : ''}: requests per second (higher is better)`;
+    const title = `${size} B messages (${mode}): requests per second (higher is better)`;
     const subtitle = `${environment.cpu}, ${environment.cores} cores; node ${environment.runtimes.node}, bun ${environment.runtimes.bun}, ${environment.runtimes.deno.split(' (')[0]}; ${environment.server}; ${environment.date.slice(0, 10)}`;
     const x = {
       field: 'runtime',

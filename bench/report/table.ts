@@ -16,7 +16,8 @@ function cell(m: Measurement | undefined, all: Measurement[]): string {
   return parts.join(' ');
 }
 
-export function renderTables(all: Measurement[], sizes: number[], tls: boolean): string {
+/** `mode`: what the run was (TLS, permessage-deflate, the payload), shown with each table. */
+export function renderTables(all: Measurement[], sizes: number[], mode: string): string {
   const out: string[] = [];
   const present = runtimes.filter((r) => all.some((m) => m.runtime === r));
   for (const size of sizes) {
@@ -37,7 +38,7 @@ export function renderTables(all: Measurement[], sizes: number[], tls: boolean):
     const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
     const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join('  ');
     out.push(
-      `\n${size} B messages${tls ? ', TLS' : ''}: requests per second, median [min–max]; ×B: vs Beast C++, ×N: vs the runtime's native WebSocket`,
+      `\n${size} B messages (${mode}): requests per second, median [min–max]; ×B: vs Beast C++, ×N: vs the runtime's native WebSocket`,
     );
     out.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line));
     for (const m of all.filter((x) => x.size === size && x.failures.length > 0)) {
