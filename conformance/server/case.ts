@@ -9,7 +9,7 @@
 //   INFORMATIONAL  behaviour the RFC leaves open; recorded, never a failure
 //   FAILED         the client broke the RFC; `reason` says how
 import type net from 'node:net';
-import { FrameReader, type ClientFrame } from './frame-reader.ts';
+import { FrameReader, type ClientFrame, deflateFor, type PerMessageDeflate } from './frame-reader.ts';
 
 export type Verdict = 'OK' | 'NON-STRICT' | 'INFORMATIONAL' | 'FAILED';
 export const VERDICTS: readonly Verdict[] = ['OK', 'NON-STRICT', 'INFORMATIONAL', 'FAILED'];
@@ -28,6 +28,11 @@ export interface CaseSpec {
   timeout?: number;
   /** A large group-9 case: left out of the quick selection (see cases/index.ts). */
   heavy?: boolean;
+  /**
+   * permessage-deflate (groups 12 and 13): the response's Sec-WebSocket-Extensions, given the client's
+   * offer; the case runs only if the client offered the extension (see `Conn.extensions`).
+   */
+  deflate?(offer: string): string;
 }
 
 export interface CaseResult {
@@ -126,14 +131,22 @@ export class Conn {
   private readonly started = performance.now();
   private readonly waiters = new Set<() => void>();
   /** Reads the client's frames with an independent parser (ws's Receiver), never the project's codec. */
-  private readonly reader = new FrameReader((f) => this.onFrame(f), 64 * 1024 * 1024);
+  private readonly reader: FrameReader;
+  /** ws's permessage-deflate for what the server sends, when the handshake agreed to it. */
+  private readonly compressor: PerMessageDeflate | null;
   /** The server sent a close frame. */
   closeSent = false;
   /** The socket is fully closed. */
   closed = false;
   private readonly closedPromise: Promise<void>;
 
-  constructor(readonly socket: net.Socket) {
+  /** `extensions`: the Sec-WebSocket-Extensions the server answered with ('' for none). */
+  constructor(
+    readonly socket: net.Socket,
+    readonly extensions = '',
+  ) {
+    this.reader = new FrameReader((f) => this.onFrame(f), 64 * 1024 * 1024, extensions);
+    this.compressor = extensions ? deflateFor(extensions, 64 * 1024 * 1024) : null;
     this.closedPromise = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.push({ type: 'end', at: this.now() }));
@@ -248,6 +261,17 @@ export class Conn {
     return this.write(frame(opcode, payload, options));
   }
 
+  /** A message compressed as permessage-deflate agreed (RSV1), in one frame. */
+  async sendCompressed(opcode: number, payload: Uint8Array): Promise<void> {
+    const compressor = this.compressor;
+    if (!compressor) throw new Error('permessage-deflate was not agreed');
+    const data = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    const compressed = await new Promise<Buffer>((resolve, reject) =>
+      compressor.compress(data, true, (error, result) => (error ? reject(error) : resolve(result!))),
+    );
+    await this.write(frame(opcode, compressed, { rsv: 0x40 }));
+  }
+
   /** Sends a close frame (once) and half-closes nothing: the client answers, then the server ends TCP. */
   async sendClose(payload: Uint8Array = new Uint8Array(0)): Promise<void> {
     if (this.closeSent) return;
@@ -264,10 +288,13 @@ export class Conn {
     const timer = setTimeout(() => this.socket.destroy(), ms);
     await this.closedPromise;
     clearTimeout(timer);
+    this.reader.close();
+    this.compressor?.cleanup();
   }
 
   destroy(): void {
     this.socket.destroy();
+    this.compressor?.cleanup();
   }
 }
 

@@ -27,10 +27,13 @@ const Receiver = wsLib('receiver.js') as new (options: {
   extensions?: Record<string, unknown>;
 }) => Receiver;
 
-/** ws's permessage-deflate (server side), to read what a client compressed. */
-interface PerMessageDeflate {
+/** ws's permessage-deflate (server side): reads what a client compressed, compresses what a server sends. */
+export interface PerMessageDeflate {
   params: unknown;
   normalizeParams(configurations: unknown[]): unknown[];
+  /** Compresses one message (`fin`): the tail already dropped. */
+  compress(data: Buffer, fin: boolean, callback: (error: Error | null, result?: Buffer) => void): void;
+  cleanup(): void;
 }
 const PerMessageDeflate = wsLib('permessage-deflate.js') as new (options: {
   isServer: boolean;
@@ -42,7 +45,7 @@ const parseExtensions = (wsLib('extension.js') as { parse(header: string): Recor
  * ws's permessage-deflate reading with what a response agreed to (its Sec-WebSocket-Extensions), or
  * null when that is not a valid permessage-deflate agreement (the client then fails the handshake).
  */
-function deflateFor(response: string, maxPayload: number): PerMessageDeflate | null {
+export function deflateFor(response: string, maxPayload: number): PerMessageDeflate | null {
   try {
     const offer = parseExtensions(response)['permessage-deflate'];
     if (offer?.length !== 1) return null;
@@ -66,6 +69,7 @@ export type ClientFrame =
 /** Parses a client's byte stream in any chunking. After a close frame or an error it ignores the rest. */
 export class FrameReader {
   private readonly receiver: Receiver;
+  private readonly deflate: PerMessageDeflate | null;
   private done = false;
 
   /**
@@ -79,6 +83,7 @@ export class FrameReader {
     extensions = '',
   ) {
     const deflate = extensions ? deflateFor(extensions, maxMessage) : null;
+    this.deflate = deflate;
     const r = new Receiver({
       isServer: true,
       maxPayload: maxMessage,
@@ -91,15 +96,26 @@ export class FrameReader {
       this.done = true;
       onFrame({ type: 'close', code, reason: reason.toString('utf8') });
     });
-    r.on('error', () => {}); // reported from `errored`, synchronously, in push()
+    // Reported from `errored`, synchronously, in push(); a compressed message's error comes later.
+    r.on('error', (err: WsError) => this.fail(err));
     this.receiver = r;
+  }
+
+  /** Releases the inflater's zlib stream, if any; nothing is read after. */
+  close(): void {
+    this.done = true;
+    this.deflate?.cleanup();
   }
 
   push(chunk: Buffer): void {
     if (this.done) return;
     this.receiver.write(chunk);
     const err = this.receiver.errored;
-    if (!err) return;
+    if (err) this.fail(err);
+  }
+
+  private fail(err: WsError): void {
+    if (this.done) return;
     this.done = true;
     this.onFrame({
       type: 'error',

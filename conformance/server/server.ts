@@ -48,7 +48,7 @@ export async function startFuzzingServer(options: FuzzingServerOptions): Promise
   const server = rawHttpServer((socket, head) => void route(socket, head.requestLine, head.headers, head.rest));
 
   /** Answers the opening handshake; false (and a 400) when the request is not a WebSocket upgrade. */
-  function upgrade(socket: net.Socket, headers: Record<string, string>): boolean {
+  function upgrade(socket: net.Socket, headers: Record<string, string>, extensions = ''): boolean {
     const key = headers['sec-websocket-key'];
     if (!key || !/websocket/i.test(headers.upgrade ?? '')) {
       httpReply(socket, '400 Bad Request', 'expected a WebSocket upgrade');
@@ -57,8 +57,9 @@ export async function startFuzzingServer(options: FuzzingServerOptions): Promise
     const accept = createHash('sha1')
       .update(key + GUID)
       .digest('base64');
+    const extra = extensions ? `Sec-WebSocket-Extensions: ${extensions}\r\n` : '';
     socket.write(
-      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n${extra}\r\n`,
     );
     return true;
   }
@@ -106,8 +107,11 @@ export async function startFuzzingServer(options: FuzzingServerOptions): Promise
           httpReply(socket, '404 Not Found', `no case ${q.get('case')}`);
           return;
         }
-        if (!upgrade(socket, headers)) return;
-        const result = await runCase(spec, socket, rest);
+        // permessage-deflate cases agree to the extension when the client offers it.
+        const offer = headers['sec-websocket-extensions'] ?? '';
+        const extensions = spec.deflate && /permessage-deflate/i.test(offer) ? spec.deflate(offer) : '';
+        if (!upgrade(socket, headers, extensions)) return;
+        const result = await runCase(spec, socket, rest, extensions);
         if (!results.has(agent)) results.set(agent, new Map());
         results.get(agent)!.set(spec.id, result);
         options.onCase?.(agent, result);
@@ -118,8 +122,8 @@ export async function startFuzzingServer(options: FuzzingServerOptions): Promise
     }
   }
 
-  async function runCase(spec: CaseSpec, socket: net.Socket, rest: Buffer): Promise<CaseResult> {
-    const c = new Conn(socket);
+  async function runCase(spec: CaseSpec, socket: net.Socket, rest: Buffer, extensions: string): Promise<CaseResult> {
+    const c = new Conn(socket, extensions);
     socket.resume();
     if (rest.length > 0) c.onData(rest);
     const started = performance.now();

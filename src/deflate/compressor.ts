@@ -48,24 +48,39 @@ export function joined(parts: Uint8Array[], length: number): Uint8Array {
   return out;
 }
 
-/** The last `size` bytes that went through a stream: the window a message with context takeover continues. */
+/**
+ * The last `size` bytes that went through a stream: the window a message with context takeover
+ * continues. Kept in a buffer of twice that, appended to in place and slid back when full, so a small
+ * message costs a copy of itself, not of the window.
+ */
 export class History {
-  private bytes: Uint8Array = new Uint8Array(0);
+  private buffer: Uint8Array | null = null;
+  private end = 0;
   constructor(private readonly size: number) {}
 
+  /** A view of the window, valid until the next add(). */
   get window(): Uint8Array {
-    return this.bytes;
+    const buffer = this.buffer;
+    if (buffer === null) return new Uint8Array(0);
+    return buffer.subarray(Math.max(0, this.end - this.size), this.end);
   }
 
   add(data: Uint8Array): void {
-    if (data.length >= this.size) {
-      this.bytes = data.slice(data.length - this.size);
+    const size = this.size;
+    if (data.length >= size) {
+      this.buffer ??= new Uint8Array(2 * size);
+      this.buffer.set(data.subarray(data.length - size));
+      this.end = size;
       return;
     }
-    const keep = Math.min(this.bytes.length, this.size - data.length);
-    const next = new Uint8Array(keep + data.length);
-    next.set(this.bytes.subarray(this.bytes.length - keep));
-    next.set(data, keep);
-    this.bytes = next;
+    const buffer = (this.buffer ??= new Uint8Array(2 * size));
+    if (this.end + data.length > buffer.length) {
+      // Slide the window's last (size - data.length) bytes to the front.
+      const keep = Math.min(this.end, size - data.length);
+      buffer.copyWithin(0, this.end - keep, this.end);
+      this.end = keep;
+    }
+    buffer.set(data, this.end);
+    this.end += data.length;
   }
 }

@@ -86,7 +86,9 @@ function refuse(why: string): never {
 }
 
 function windowBits(name: string, value: string | true, limit: number | undefined): number {
-  if (value === true || !/^\d{1,2}$/.test(value)) refuse(`${name} needs a value from 8 to 15`);
+  // A decimal integer without leading zeros (RFC 7692 §7.1.2.1).
+  if (value === true || !/^[1-9]\d?$/.test(value))
+    refuse(`${name} needs a value from 8 to 15, got ${value === true ? 'none' : value}`);
   const bits = Number(value);
   if (bits < 8 || bits > 15) refuse(`${name}=${value} is out of range (8 to 15)`);
   if (limit !== undefined && bits > limit) refuse(`${name}=${value} is more than the ${limit} offered`);

@@ -32,6 +32,8 @@ class PakoCompressor implements MessageCompressor {
   deflate(message: Uint8Array): Uint8Array | null {
     const bits = this.agreement.clientMaxWindowBits;
     if (bits < 9) return null; // zlib's raw deflate has no 256-byte window: send it uncompressed
+    // An empty message after others flushes nothing at all (zlib has nothing to emit): send it as it is.
+    if (message.length === 0) return null;
     const deflater = this.deflater ?? this.makeDeflater(bits);
     this.parts = [];
     this.length = 0;

@@ -10,6 +10,8 @@ import { cases as utf8 } from './6-utf8.ts';
 import { cases as close } from './7-close.ts';
 import { cases as limits } from './9-limits.ts';
 import { cases as autofragment } from './10-autofragment.ts';
+import { cases as deflatePayloads } from './12-deflate-payloads.ts';
+import { cases as deflateParameters } from './13-deflate-parameters.ts';
 
 export const allCases: CaseSpec[] = [
   ...framing,
@@ -21,6 +23,8 @@ export const allCases: CaseSpec[] = [
   ...close,
   ...limits,
   ...autofragment,
+  ...deflatePayloads,
+  ...deflateParameters,
 ];
 
 export type Selection = 'full' | 'quick';
