@@ -2,19 +2,20 @@
 // 256 B, 8 KiB and 100 KB, deflated and inflated the way the extension does it (raw DEFLATE, a sync
 // flush after each message, the 4-byte 00 00 ff ff tail dropped and put back), with context takeover
 // unless the name says otherwise:
-// - the compressors the package ships: node:zlib with the window as a preset dictionary (Node, Bun;
-//   runtimes/zlib-compressor.ts) and pako (Deno; src/deflate/pako-compressor.ts);
-// - for comparison: node:zlib one-shot without context takeover (the fastest there is, at a worse ratio),
+// - the compressors the package ships: on Node and Bun pako for small messages and native zlib for
+//   large ones (runtimes/zlib-compressor.ts), on Deno pako alone (src/deflate/pako-compressor.ts);
+// - for comparison: node:zlib alone with the window as a preset dictionary (4 KiB deflating, 32 KiB
+//   inflating), node:zlib one-shot without context takeover (the fastest there is, at a worse ratio),
 //   node:zlib with a 32 KiB dictionary for deflate too, and fflate's streaming Deflate and Inflate.
 // Every candidate's stream of messages must inflate back (with pako, zlib's own algorithm) before it
 // gets a row; one that does not is reported as a note.
 import * as zlib from 'node:zlib';
 import { Deflate as FflateDeflate, Inflate as FflateInflate } from 'fflate';
 import { bench, do_not_optimize, group, summary } from 'mitata';
-import { zlibCompressor } from '../../runtimes/zlib-compressor.ts';
+import { zlibCompressor, zlibOneShot } from '../../runtimes/zlib-compressor.ts';
 import { type MessageCompressor, TAIL, joined, withoutTail } from '../../src/deflate/compressor.ts';
 import type { DeflateAgreement } from '../../src/deflate/negotiation.ts';
-import { pakoCompressor } from '../../src/deflate/pako-compressor.ts';
+import { pakoCompressor, withNativeZlib } from '../../src/deflate/pako-compressor.ts';
 import { Buffer, fmtSize, jsonText, note, work } from './data.ts';
 
 export const DEFLATE_SIZES = [256, 8 * 1024, 100_000];
@@ -64,7 +65,7 @@ function fflateCompressor(): MessageCompressor {
 /** node:zlib with a 32 KiB window as the dictionary both ways: the ratio of a streaming zlib. */
 function zlibFullWindow(): MessageCompressor {
   let sent = new Uint8Array(0);
-  const inflater = zlibCompressor(takeover);
+  const inflater = zlibAlone(takeover);
   return {
     deflate(message) {
       const options: zlib.ZlibOptions = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
@@ -77,10 +78,13 @@ function zlibFullWindow(): MessageCompressor {
   };
 }
 
+const zlibAlone = withNativeZlib({ ...zlibOneShot, deflateFrom: 0, inflateFrom: 0 });
+
 const candidates: [string, () => MessageCompressor][] = [
-  ['node:zlib, window as dictionary (Node, Bun)', () => zlibCompressor(takeover)],
-  ['pako (Deno)', () => pakoCompressor(takeover)],
-  ['node:zlib one-shot, no context takeover', () => zlibCompressor(noTakeover)],
+  ['ours on Node and Bun (pako, native zlib for large)', () => zlibCompressor(takeover)],
+  ['pako (ours on Deno)', () => pakoCompressor(takeover)],
+  ['node:zlib, window as dictionary', () => zlibAlone(takeover)],
+  ['node:zlib one-shot, no context takeover', () => zlibAlone(noTakeover)],
   ['node:zlib, 32 KiB dictionary both ways', zlibFullWindow],
   ['fflate', fflateCompressor],
 ];

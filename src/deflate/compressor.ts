@@ -67,13 +67,13 @@ export class History {
 
   add(data: Uint8Array): void {
     const size = this.size;
+    this.buffer ??= new Uint8Array(2 * size);
+    const buffer = this.buffer;
     if (data.length >= size) {
-      this.buffer ??= new Uint8Array(2 * size);
-      this.buffer.set(data.subarray(data.length - size));
+      buffer.set(data.subarray(data.length - size));
       this.end = size;
       return;
     }
-    const buffer = (this.buffer ??= new Uint8Array(2 * size));
     if (this.end + data.length > buffer.length) {
       // Slide the window's last (size - data.length) bytes to the front.
       const keep = Math.min(this.end, size - data.length);

@@ -151,6 +151,22 @@ export const deflateScenarios: Scenario[] = [
     },
   },
   {
+    name: 'deflate/echo through Bun.serve with permessage-deflate; both APIs',
+    runtimes: ['bun'],
+    timeout: 120_000,
+    async run(env) {
+      const url = env.echoDeflateUrl;
+      if (url === null) fail('the Bun runner has no permessage-deflate echo server');
+      const rec = new Recorder();
+      const conn = await env.connect(url, rec);
+      ok(conn.extensions.startsWith('permessage-deflate'), `Bun.serve agreed: ${JSON.stringify(conn.extensions)}`);
+      conn.close();
+      await rec.close();
+      await echoConnect(env, url);
+      await echoWebSocket(env, url);
+    },
+  },
+  {
     name: 'deflate/large messages go compressed, small ones not; JSON-like text round-trips',
     async run(env) {
       const { url, id } = scripted(env, '/ws', { extensions: 'permessage-deflate', echo: 1 });

@@ -12,6 +12,8 @@ const scenarios = [...clientScenarios, ...whatwgScenarios, ...deflateScenarios];
 export interface EchoServers {
   url: string;
   tlsUrl: string;
+  /** The runtime's own server with permessage-deflate on, where it has one (Bun.serve). */
+  deflateUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export function suiteEnv(
     ...client,
     echoUrl: echo.url,
     echoTlsUrl: echo.tlsUrl,
+    echoDeflateUrl: echo.deflateUrl ?? null,
     ca: config.ca,
     beastUrl: config.beastUrl,
     beastTlsUrl: config.beastTlsUrl,

@@ -15,6 +15,8 @@ export interface Env {
   /** The runtime's own echo server (ws / Bun.serve / Deno.serve), plain and TLS with the test certificate. */
   echoUrl: string;
   echoTlsUrl: string;
+  /** The runtime's own server with permessage-deflate (Bun.serve), or null where it has none. */
+  echoDeflateUrl: string | null;
   /** The test CA, PEM. */
   ca: string;
   beastUrl: string;
