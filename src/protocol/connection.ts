@@ -8,6 +8,7 @@ import type { Platform } from '../platform.ts';
 import type { Transport, TransportFactory, TransportSink } from '../transport.ts';
 import { CloseHandshake, isSendableCloseCode } from './close-handshake.ts';
 import { WebSocketError } from './errors.ts';
+import { Keepalive } from './keepalive.ts';
 import { OpeningHandshake } from './opening-handshake.ts';
 import { type ClientOptions, defaults, validateOptions } from './options.ts';
 import { Receiver, type ReceiverOwner } from './receiver.ts';
@@ -83,6 +84,9 @@ export class Connection implements TransportSink, ReceiverOwner {
   private pings: Map<number, { start: number; resolve: (ms: number) => void; reject: (e: Error) => void }> | null =
     null;
   private pingId = 0;
+  // Keepalive, when asked for: reads set `received`, its timer reads and clears it.
+  private keepalive: Keepalive | null = null;
+  private received = false;
 
   constructor(
     url: string | URL,
@@ -116,6 +120,13 @@ export class Connection implements TransportSink, ReceiverOwner {
     });
     // The WebSocket class reports failures through events: keep an unobserved rejection quiet.
     this.opened.catch(() => {});
+    const signal = options.signal;
+    if (signal?.aborted) {
+      // Nothing connects; the failure is reported once the caller has the connection (or the promise).
+      queueMicrotask(this.onAbort);
+      return;
+    }
+    signal?.addEventListener('abort', this.onAbort);
     this.start(platform.transport);
   }
 
@@ -173,9 +184,11 @@ export class Connection implements TransportSink, ReceiverOwner {
     return this.receiver.readBuffer();
   }
   onRead(n: number): void {
+    this.received = true;
     this.receiver.onRead(n);
   }
   onChunk(chunk: Uint8Array): void {
+    this.received = true;
     this.receiver.onChunk(chunk);
   }
 
@@ -209,6 +222,7 @@ export class Connection implements TransportSink, ReceiverOwner {
       this.sender.compress(compressor, opened.deflate.threshold);
     }
     this.readyState = OPEN;
+    if (this.options.pingInterval !== undefined) this.startKeepalive(this.options.pingInterval);
     this.resolveOpen?.(this);
     this.resolveOpen = this.rejectOpen = null;
     this.call(() => this.listener.onOpen?.(this));
@@ -226,6 +240,7 @@ export class Connection implements TransportSink, ReceiverOwner {
   }
 
   onPong(payload: Uint8Array): void {
+    this.keepalive?.pong();
     if (payload.length === 8) {
       const id = new DataView(payload.buffer, payload.byteOffset, 8).getFloat64(0);
       const ping = this.pings?.get(id);
@@ -431,7 +446,40 @@ export class Connection implements TransportSink, ReceiverOwner {
     this.call(() => this.listener.onClose?.(1006, '', false));
   }
 
+  private startKeepalive(interval: number): void {
+    this.received = false;
+    this.keepalive = new Keepalive(
+      interval,
+      this.options.pongTimeout ?? defaults.pongTimeout,
+      () => {
+        const received = this.received;
+        this.received = false;
+        return received;
+      },
+      () => {
+        if (this.readyState === OPEN) this.sender.frame(FIN | Opcode.Ping, EMPTY);
+      },
+      (ms) => {
+        if (this.readyState !== OPEN) return; // closing already: the close timer bounds the wait
+        const message = `${this.where} sent nothing within ${ms} ms of a keepalive ping`;
+        this.fail(1011, new WebSocketError('ERR_PING_TIMEOUT', message, { closeCode: 1011 }));
+      },
+    );
+  }
+
+  /** The user's signal: connecting stops with ERR_ABORTED; an open connection starts its close handshake. */
+  private readonly onAbort = (): void => {
+    if (this.readyState === CONNECTING) {
+      const reason = this.options.signal?.reason;
+      const why = reason instanceof Error ? `: ${reason.message}` : '';
+      this.failHandshake(new WebSocketError('ERR_ABORTED', `Connecting to ${this.where} was aborted${why}`));
+    } else if (this.readyState === OPEN) this.close(1000, 'aborted');
+  };
+
   private stopTimers(): void {
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    this.keepalive?.stop();
+    this.keepalive = null;
     clearTimeout(this.handshakeTimer);
     this.handshakeTimer = undefined;
     this.closing.stop();

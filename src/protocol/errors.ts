@@ -12,6 +12,8 @@ export type WebSocketErrorCode =
   | 'ERR_CONNECTION_LOST' // the socket ended or failed without a close handshake
   | 'ERR_BUFFER_FULL' // more was buffered for sending than maxBufferedAmount allows
   | 'ERR_CLOSE_TIMEOUT' // the peer did not answer our close frame within closeTimeout
+  | 'ERR_ABORTED' // the `signal` option aborted connecting
+  | 'ERR_PING_TIMEOUT' // keepalive: nothing came within pongTimeout of a ping; closed with 1011
   | 'ERR_INTERNAL'; // the engine itself failed (memory exhausted, a bug): closed with 1011
 
 export class WebSocketError extends Error {

@@ -35,6 +35,15 @@ export interface ClientOptions {
    * object sets its parameters and the size under which messages are sent uncompressed.
    */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /**
+   * Aborts connecting at any stage (ERR_ABORTED, the socket closed); once open, starts the close
+   * handshake (1000). A connection keeps no listener on it once it is closed.
+   */
+  signal?: AbortSignal;
+  /** Keepalive: a ping after this many ms in which nothing was received (default: none). */
+  pingInterval?: number;
+  /** Keepalive: fail with ERR_PING_TIMEOUT, closing with 1011, when nothing comes this many ms after a ping (default 10000). */
+  pongTimeout?: number;
 }
 
 export const defaults = {
@@ -42,6 +51,7 @@ export const defaults = {
   closeTimeout: 5_000,
   maxBufferedAmount: 64 * 1024 * 1024,
   highWaterMark: 1024 * 1024,
+  pongTimeout: 10_000,
 } as const;
 
 /** The longest delay setTimeout keeps: longer ones (and Infinity) fire at once on every runtime. */
@@ -69,9 +79,15 @@ export function validateOptions(options: ClientOptions): void {
   checkNumber('maxMessage', options.maxMessage, 0, 1024 * 1024 * 1024);
   checkNumber('maxBufferedAmount', options.maxBufferedAmount, 0, MAX_BYTES);
   checkNumber('highWaterMark', options.highWaterMark, 0, MAX_BYTES);
+  checkNumber('pingInterval', options.pingInterval, 1, MAX_TIMER);
+  checkNumber('pongTimeout', options.pongTimeout, 1, MAX_TIMER);
   checkType('rejectUnauthorized', options.rejectUnauthorized, 'boolean');
   checkType('servername', options.servername, 'string');
   validateDeflateOptions(options.perMessageDeflate);
+  const { signal } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError('The signal option must be an AbortSignal');
+  }
   const { ca, backend, headers } = options;
   if (ca !== undefined && typeof ca !== 'string' && !(Array.isArray(ca) && ca.every((c) => typeof c === 'string'))) {
     throw new TypeError('The ca option must be a PEM string or an array of them');

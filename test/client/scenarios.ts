@@ -623,6 +623,112 @@ const handshakeScenarios: Scenario[] = [
     },
   },
   {
+    name: 'handshake/the signal option: ERR_ABORTED at any stage with the socket closed; an open connection closes with 1000',
+    async run(env) {
+      // Aborted before: rejected, and nothing connects.
+      const { url: first, id: firstId } = scripted(env, '/ws');
+      await rejects(
+        env.connect(first, new Recorder(), { signal: AbortSignal.abort() }),
+        'ERR_ABORTED',
+        'aborted before',
+      );
+      await sleep(100);
+      eq(await wireOrNull(env, firstId), null, 'no connection was made');
+      // While the server holds the 101 back.
+      const { url, id } = scripted(env, '/silent');
+      const controller = new AbortController();
+      const rec = new Recorder();
+      const pending = env.connect(url, rec, { signal: controller.signal });
+      await wireUntil(env, id, () => true, 'the request arrived');
+      controller.abort(new Error('the user gave up'));
+      const e = await rejects(pending, 'ERR_ABORTED', 'aborted while waiting for the 101');
+      ok(e.message.includes('the user gave up'), `the message gives the reason: ${e.message}`);
+      eq(rec.closed?.code, 1006, 'onClose 1006');
+      await wireUntil(env, id, (r) => r.ended, 'the socket was closed');
+      // While TCP connects (a port nothing listens on fails on its own; aborting at once wins or loses
+      // that race, and either way the promise settles with a WebSocketError).
+      const racing = new AbortController();
+      const connecting = env.connect(env.refusedUrl, new Recorder(), { signal: racing.signal });
+      racing.abort();
+      await rejects(connecting, ['ERR_ABORTED', 'ERR_CONNECT'], 'aborted while connecting');
+      // Open: the close handshake, with 1000.
+      const { url: open, id: openId } = scripted(env, '/ws');
+      const opened = new AbortController();
+      const rec2 = new Recorder();
+      await env.connect(open, rec2, { signal: opened.signal });
+      opened.abort();
+      const closed = await rec2.close();
+      eq(closed.code, 1000, 'close code');
+      eq(closed.wasClean, true, 'wasClean');
+      const r = await wireUntil(env, openId, (w) => closeOnWire(w) !== undefined, 'our close frame');
+      eq(closeOnWire(r)?.code, 1000, 'the close frame we sent');
+      // The WebSocket class: an error event, then a close event with 1006.
+      const { url: classUrl } = scripted(env, '/silent');
+      const byClass = new AbortController();
+      const ws = new env.WebSocket(classUrl, [], { signal: byClass.signal });
+      const events: string[] = [];
+      const done = new Promise<number>((resolve) => {
+        ws.onerror = () => events.push('error');
+        ws.onclose = (event) => resolve((event as unknown as { code: number }).code);
+      });
+      byClass.abort();
+      eq(await within(done, 5000, 'close event'), 1006, 'close event code');
+      eq(events.join(','), 'error', 'an error event first');
+      // Not an AbortSignal: a TypeError naming the option, before anything connects.
+      try {
+        await env.connect(env.refusedUrl, new Recorder(), { signal: {} as AbortSignal });
+        fail('a signal that is not an AbortSignal was accepted');
+      } catch (error) {
+        ok(error instanceof TypeError && String(error).includes('signal'), `TypeError naming signal: ${String(error)}`);
+      }
+    },
+  },
+  {
+    name: 'keepalive: pings only when nothing arrives, none while data flows; ERR_PING_TIMEOUT and 1011 when nothing answers',
+    async run(env) {
+      // Idle: a ping every 150 ms, each answered: still open.
+      const { url, id } = scripted(env, '/ws', { echo: 1 });
+      const rec = new Recorder();
+      const conn = await env.connect(url, rec, { pingInterval: 150 });
+      await sleep(700);
+      let r = await wire(env, id);
+      const pings = r.events.filter((e) => e.type === 'ping').length;
+      ok(pings >= 2 && pings <= 5, `idle for 700 ms with pingInterval 150: ${pings} pings`);
+      eq(conn.readyState, 1, 'still open');
+      // Busy: a message echoed every 50 ms for 600 ms: no ping.
+      const before = pings;
+      for (let i = 0; i < 12; i++) {
+        conn.sendText(`tick ${i}`);
+        await sleep(50);
+      }
+      r = await wire(env, id);
+      eq(r.events.filter((e) => e.type === 'ping').length, before, 'no ping while messages come every 50 ms');
+      conn.close();
+      await rec.close();
+      // A server that answers nothing: ERR_PING_TIMEOUT, 1011.
+      const { url: mute, id: muteId } = scripted(env, '/ws', { nopong: 1 });
+      const rec2 = new Recorder();
+      const started = Date.now();
+      await env.connect(mute, rec2, { pingInterval: 100, pongTimeout: 200 });
+      await rec2.close(5000);
+      const elapsed = Date.now() - started;
+      eq(rec2.errors[0]?.code, 'ERR_PING_TIMEOUT', `error: ${rec2.errors[0]?.message}`);
+      eq(rec2.errors[0]?.closeCode, 1011, 'closeCode');
+      ok(elapsed >= 250, `failed after ${elapsed} ms (100 + 200 at least)`);
+      const w = await wireUntil(env, muteId, (x) => closeOnWire(x) !== undefined, 'our close frame');
+      eq(closeOnWire(w)?.code, 1011, 'the close frame we sent');
+      // Options are checked.
+      for (const bad of [{ pingInterval: 0 }, { pongTimeout: -5 }, { pingInterval: 1.5 }]) {
+        try {
+          await env.connect(env.refusedUrl, new Recorder(), bad);
+          fail(`${JSON.stringify(bad)} was accepted`);
+        } catch (error) {
+          ok(error instanceof RangeError && String(error).includes(Object.keys(bad)[0]), String(error));
+        }
+      }
+    },
+  },
+  {
     name: 'handshake/non-101 answers: ERR_HANDSHAKE_STATUS with status',
     async run(env) {
       for (const code of [200, 404]) {

@@ -9,6 +9,7 @@
 //                  101 (withHead=1: in the same write as the 101); protocol=<p> / extensions=<e> add those
 //                  headers; noread=1 never reads after the handshake; pause=<ms> stops reading for a while;
 //                  noCloseReply=1 does not answer a close frame; closeInFrames=1 says `frames` holds a close;
+//                  nopong=1 does not answer pings;
 //                  bomb=<n> then sends one compressed (RSV1) binary message that inflates to n zero bytes;
 //                  with extensions=permessage-deflate…, compressed client messages are read as ws reads them.
 //   /status?code=N answers N with a small body and closes.
@@ -187,7 +188,7 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
         case 'ping':
         case 'pong':
           rec.events.push({ type: f.type, hex: f.data.toString('hex') });
-          if (f.type === 'ping') socket.write(serverFrame(0x8a, f.data));
+          if (f.type === 'ping' && q.get('nopong') !== '1') socket.write(serverFrame(0x8a, f.data));
           return;
         case 'close': {
           const { code, reason } = f;
