@@ -23,5 +23,5 @@ export {
 } from './websocket.ts';
 export type { Connection, ConnectionListener } from './protocol/connection.ts';
 export type { ClientOptions } from './protocol/options.ts';
-export { WebSocketError, type WebSocketErrorCode } from './protocol/errors.ts';
+export { WebSocketError, type WebSocketErrorCode, type HandshakeResponse } from './protocol/errors.ts';
 export { CONNECTING, OPEN, CLOSING, CLOSED } from './protocol/connection.ts';

@@ -3,7 +3,7 @@
 // converts them (webidl.ts); events fire as the standard's "Feedback from the protocol" section says.
 import { BufferedAmount, utf8Length } from './buffered-amount.ts';
 import { Connection, CONNECTING, OPEN, CLOSING, CLOSED, type ReadyState } from './protocol/connection.ts';
-import { WebSocketError } from './protocol/errors.ts';
+import { type HandshakeResponse, WebSocketError } from './protocol/errors.ts';
 import type { ClientOptions } from './protocol/options.ts';
 import type { Platform } from './platform.ts';
 import { WebSocketCloseEvent, WebSocketErrorEvent } from './websocket-events.ts';
@@ -195,6 +195,10 @@ export class BaseWebSocket extends EventTarget {
   }
   get extensions(): string {
     return this.#connection.extensions;
+  }
+  /** Not in the WHATWG standard: the server's 101 (status line and headers), null until open. */
+  get response(): HandshakeResponse | null {
+    return this.#connection.response;
   }
   get protocol(): string {
     return this.#connection.protocol;

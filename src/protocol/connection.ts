@@ -7,7 +7,7 @@ import { Codec } from '../codec/codec.ts';
 import type { Platform } from '../platform.ts';
 import type { Transport, TransportFactory, TransportSink } from '../transport.ts';
 import { CloseHandshake, isSendableCloseCode } from './close-handshake.ts';
-import { WebSocketError } from './errors.ts';
+import { type HandshakeResponse, WebSocketError } from './errors.ts';
 import { Keepalive } from './keepalive.ts';
 import { OpeningHandshake } from './opening-handshake.ts';
 import { type ClientOptions, defaults, validateOptions } from './options.ts';
@@ -43,7 +43,15 @@ export interface ConnectionListener {
 
 const FIN = 0x80;
 const EMPTY = new Uint8Array(0);
+/** How long the body of a refusal (a 4xx or 5xx) is awaited once its head has come. */
+const BODY_WAIT = 500;
 const encoder = new TextEncoder();
+
+/** The headers with `Origin: origin` added, unless they name an Origin of their own. */
+function withOrigin(headers: Record<string, string>, origin: string | undefined): Record<string, string> {
+  if (origin === undefined || Object.keys(headers).some((name) => name.toLowerCase() === 'origin')) return headers;
+  return { ...headers, Origin: origin };
+}
 
 function rethrowLater(error: unknown): void {
   queueMicrotask(() => {
@@ -57,6 +65,8 @@ export class Connection implements TransportSink, ReceiverOwner {
   readonly url: string;
   protocol = '';
   extensions = '';
+  /** The server's 101: status line and headers (null until open). */
+  response: HandshakeResponse | null = null;
   /** Resolves when the connection is open; rejects with a WebSocketError when it cannot be opened. */
   readonly opened: Promise<Connection>;
   readonly handshake: OpeningHandshake;
@@ -76,6 +86,8 @@ export class Connection implements TransportSink, ReceiverOwner {
   // Gives up connecting (timeout, close()); dropped once open, so an open connection does not keep it.
   private abort: AbortController | null = new AbortController();
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+  // A refusal's body is awaited this long at most: the reason is reported with what came.
+  private bodyTimer: ReturnType<typeof setTimeout> | undefined;
   // The socket closed while the response waited for its key check: judged first, then this is reported.
   private closedEarly: { error?: Error } | null = null;
   private failure: WebSocketError | null = null;
@@ -103,7 +115,7 @@ export class Connection implements TransportSink, ReceiverOwner {
     this.handshake = new OpeningHandshake(
       this.endpoint,
       options.protocols ?? [],
-      options.headers ?? {},
+      withOrigin(options.headers ?? {}, options.origin),
       options.perMessageDeflate,
     );
     this.codec = new Codec({ role: Role.Client, maxMessage: options.maxMessage, backend: options.backend });
@@ -208,12 +220,18 @@ export class Connection implements TransportSink, ReceiverOwner {
       this.failHandshake(error as WebSocketError);
       return;
     }
-    if (opened === null) return;
+    if (opened === null) {
+      if (this.handshake.refusing && this.bodyTimer === undefined) {
+        this.bodyTimer = setTimeout(() => this.failHandshake(this.refusal()), BODY_WAIT);
+      }
+      return;
+    }
     clearTimeout(this.handshakeTimer);
     this.handshakeTimer = undefined;
     this.abort = null;
     this.protocol = opened.protocol;
     this.extensions = opened.extensions;
+    this.response = opened.response;
     if (opened.deflate !== null) {
       // Compressed messages from here on: RSV1 marks them, both ways.
       const compressor = this.platform.compressor(opened.deflate);
@@ -477,6 +495,8 @@ export class Connection implements TransportSink, ReceiverOwner {
   };
 
   private stopTimers(): void {
+    clearTimeout(this.bodyTimer);
+    this.bodyTimer = undefined;
     this.options.signal?.removeEventListener('abort', this.onAbort);
     this.keepalive?.stop();
     this.keepalive = null;
@@ -520,7 +540,18 @@ export class Connection implements TransportSink, ReceiverOwner {
     this.call(() => this.listener.onClose?.(code, received ? this.closing.reason : '', clean));
   }
 
+  /** The refusal (ERR_HANDSHAKE_STATUS) with the body that came so far. */
+  private refusal(): WebSocketError {
+    try {
+      this.handshake.judge(true);
+    } catch (error) {
+      if (error instanceof WebSocketError) return error;
+    }
+    return new WebSocketError('ERR_INTERNAL', 'wasm-ws: a refusal could not be judged');
+  }
+
   private handshakeFailure(error?: Error): WebSocketError {
+    if (this.handshake.refusing) return this.refusal();
     if (error instanceof WebSocketError) return error;
     if (error) {
       const message = `Connection to ${this.where} failed during the handshake: ${error.message}`;

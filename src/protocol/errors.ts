@@ -16,10 +16,20 @@ export type WebSocketErrorCode =
   | 'ERR_PING_TIMEOUT' // keepalive: nothing came within pongTimeout of a ping; closed with 1011
   | 'ERR_INTERNAL'; // the engine itself failed (memory exhausted, a bug): closed with 1011
 
+/** The server's answer to the opening handshake: its status line and headers (names lower-cased). */
+export interface HandshakeResponse {
+  status: number;
+  statusText: string;
+  headers: Record<string, string>;
+  /** For a refusal: up to 4096 bytes of its body, as UTF-8 text (servers put the reason there). */
+  body?: string;
+}
+
 export class WebSocketError extends Error {
   readonly code: WebSocketErrorCode;
-  /** For ERR_HANDSHAKE_STATUS: the HTTP status the server answered with. */
+  /** For ERR_HANDSHAKE_STATUS: the HTTP status the server answered with, and the whole answer. */
   readonly status?: number;
+  readonly response?: HandshakeResponse;
   /** For ERR_PROTOCOL: the close code sent to the peer (1002, 1007, 1009) and the codec's error kind. */
   readonly closeCode?: number;
   readonly kind?: string;
@@ -27,12 +37,19 @@ export class WebSocketError extends Error {
   constructor(
     code: WebSocketErrorCode,
     message: string,
-    details: { status?: number; closeCode?: number; kind?: string; cause?: unknown } = {},
+    details: {
+      status?: number;
+      response?: HandshakeResponse;
+      closeCode?: number;
+      kind?: string;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'WebSocketError';
     this.code = code;
     if (details.status !== undefined) this.status = details.status;
+    if (details.response !== undefined) this.response = details.response;
     if (details.closeCode !== undefined) this.closeCode = details.closeCode;
     if (details.kind !== undefined) this.kind = details.kind;
   }

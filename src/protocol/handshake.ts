@@ -1,6 +1,6 @@
 // The opening handshake (RFC 6455 §4.1): the client's request, and the checks on the server's answer.
 import type { Endpoint } from './url.ts';
-import { WebSocketError } from './errors.ts';
+import { type HandshakeResponse, WebSocketError } from './errors.ts';
 import { headersProblem, isToken } from './headers.ts';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -102,22 +102,37 @@ function hasToken(value: string | undefined, token: string): boolean {
   return value?.split(',').some((part) => part.trim().toLowerCase() === token) ?? false;
 }
 
+/** The head as users see it: status line and headers, and the body of a refusal. */
+export function handshakeResponse(head: ResponseHead, body?: Uint8Array): HandshakeResponse {
+  const response: HandshakeResponse = {
+    status: head.status,
+    statusText: head.statusText,
+    headers: Object.fromEntries(head.headers),
+  };
+  if (body !== undefined) response.body = new TextDecoder().decode(body);
+  return response;
+}
+
+/** A response other than 101: ERR_HANDSHAKE_STATUS with its status, headers and the start of its body. */
+export function refusal(head: ResponseHead, body: Uint8Array): WebSocketError {
+  const response = handshakeResponse(head, body);
+  const reason = response.body ? `: ${response.body.slice(0, 200).trim()}` : '';
+  return new WebSocketError(
+    'ERR_HANDSHAKE_STATUS',
+    `Unexpected server response: ${head.status}${head.statusText ? ` ${head.statusText}` : ''} (expected 101 Switching Protocols)${reason}`,
+    { status: head.status, response },
+  );
+}
+
 /**
- * Checks a response against RFC 6455 §4.1; returns the chosen subprotocol and the extensions header as
- * sent (the caller checks it against its offer).
+ * Checks a 101 against RFC 6455 §4.1; returns the chosen subprotocol and the extensions header as sent
+ * (the caller checks it against its offer).
  */
 export function verifyResponse(
   head: ResponseHead,
   expectedAccept: string,
   protocols: readonly string[],
 ): { protocol: string; extensions: string } {
-  if (head.status !== 101) {
-    throw new WebSocketError(
-      'ERR_HANDSHAKE_STATUS',
-      `Unexpected server response: ${head.status}${head.statusText ? ` ${head.statusText}` : ''} (expected 101 Switching Protocols)`,
-      { status: head.status },
-    );
-  }
   const h = head.headers;
   if (!hasToken(h.get('upgrade'), 'websocket')) {
     throw new WebSocketError(

@@ -4,8 +4,10 @@ import {
   acceptFor,
   buildRequest,
   createKey,
+  handshakeResponse,
   parseResponseHead,
   protocolsProblem,
+  refusal,
   verifyResponse,
 } from './handshake.ts';
 import {
@@ -15,8 +17,9 @@ import {
   deflateOffer,
   deflateOptions,
 } from '../deflate/negotiation.ts';
-import { WebSocketError } from './errors.ts';
+import { type HandshakeResponse, WebSocketError } from './errors.ts';
 import { parseExtensions } from './extension-header.ts';
+import { responseBody } from './response-body.ts';
 import type { Endpoint } from './url.ts';
 
 const EMPTY = new Uint8Array(0);
@@ -26,6 +29,7 @@ export interface Opened {
   protocol: string;
   /** The response's Sec-WebSocket-Extensions, as sent. */
   extensions: string;
+  response: HandshakeResponse;
   /** permessage-deflate, when the server agreed to it. */
   deflate: DeflateAgreement | null;
   rest: Uint8Array;
@@ -94,20 +98,30 @@ export class OpeningHandshake {
   }
 
   /**
-   * null while the head is incomplete, or is a 101 and the expected key is not computed yet; the
-   * verdict once it is; throws a WebSocketError (ERR_HANDSHAKE_STATUS, ERR_HANDSHAKE) for a bad answer.
+   * null while the head is incomplete, or is a 101 and the expected key is not computed yet, or refuses
+   * and its body is still coming; the verdict once it is; throws a WebSocketError (ERR_HANDSHAKE_STATUS,
+   * ERR_HANDSHAKE) for a bad answer. `closed`: the socket has ended, judge what came.
    */
-  judge(): Opened | null {
+  judge(closed = false): Opened | null {
     const head = parseResponseHead(this.head.subarray(0, this.length));
     if (head === null) return null;
-    if (head.status === 101 && this.accept === null) return null;
-    const chosen = verifyResponse(head, this.accept ?? '', this.protocols);
-    const deflate = this.agreement(chosen.extensions);
     const rest = this.head.subarray(head.length, this.length);
+    if (head.status !== 101) {
+      this.refusing = true;
+      const body = responseBody(head, rest, closed);
+      if (body === null) return null;
+      throw refusal(head, body);
+    }
+    if (this.accept === null) return null;
+    const chosen = verifyResponse(head, this.accept, this.protocols);
+    const deflate = this.agreement(chosen.extensions);
     this.head = EMPTY;
     this.length = 0;
-    return { ...chosen, deflate, rest };
+    return { ...chosen, deflate, response: handshakeResponse(head), rest };
   }
+
+  /** A refusal (not a 101) has come, and its body is awaited. */
+  refusing = false;
 
   /** The extensions the server chose, checked against the offer: permessage-deflate or none. */
   private agreement(extensions: string): DeflateAgreement | null {

@@ -40,6 +40,8 @@ export interface ClientOptions {
    * handshake (1000). A connection keeps no listener on it once it is closed.
    */
   signal?: AbortSignal;
+  /** The Origin header to send (a `headers` entry for Origin wins). */
+  origin?: string;
   /** Keepalive: a ping after this many ms in which nothing was received (default: none). */
   pingInterval?: number;
   /** Keepalive: fail with ERR_PING_TIMEOUT, closing with 1011, when nothing comes this many ms after a ping (default 10000). */
@@ -83,6 +85,7 @@ export function validateOptions(options: ClientOptions): void {
   checkNumber('pongTimeout', options.pongTimeout, 1, MAX_TIMER);
   checkType('rejectUnauthorized', options.rejectUnauthorized, 'boolean');
   checkType('servername', options.servername, 'string');
+  checkType('origin', options.origin, 'string');
   validateDeflateOptions(options.perMessageDeflate);
   const { signal } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {

@@ -736,7 +736,48 @@ const handshakeScenarios: Scenario[] = [
         const e = await rejects(env.connect(url, new Recorder()), 'ERR_HANDSHAKE_STATUS', `status ${code}`);
         eq(e.status, code, 'status');
         ok(e.message.includes(String(code)), `the message names the status: ${e.message}`);
+        eq(e.response?.status, code, 'response.status');
+        eq(e.response?.statusText, 'Whatever', 'response.statusText');
+        eq(e.response?.headers['x-reason'], 'scripted', 'response.headers');
+        eq(e.response?.body, 'not a websocket', 'response.body');
+        ok(e.message.includes('not a websocket'), `the message gives the body: ${e.message}`);
       }
+      // The body by chunked coding, or coming after the head on a socket left open; and a long one, cut.
+      const reason = 'Forbidden: your token expired — renew it';
+      for (const params of [{ chunked: 1 }, { hold: 1 }, { hold: 1, chunked: 1 }] as Record<string, number>[]) {
+        const { url } = scripted(env, '/status', { code: 403, body: reason, ...params });
+        const e = await rejects(env.connect(url, new Recorder()), 'ERR_HANDSHAKE_STATUS', JSON.stringify(params));
+        eq(e.response?.body, reason, `the body (${JSON.stringify(params)})`);
+      }
+      const { url: long } = scripted(env, '/status', { code: 500, body: 'x'.repeat(10_000) });
+      const e = await rejects(env.connect(long, new Recorder()), 'ERR_HANDSHAKE_STATUS', 'a long body');
+      eq(e.response?.body?.length, 4096, 'the body is cut at 4096 bytes');
+    },
+  },
+  {
+    name: 'handshake/the response: status and headers on open (both APIs); origin sends Origin',
+    async run(env) {
+      const { url, id } = scripted(env, '/ws', { protocol: 'chat' });
+      const rec = new Recorder();
+      const conn = await env.connect(url, rec, { protocols: ['chat'], origin: 'https://app.example' });
+      eq(conn.response?.status, 101, 'status');
+      eq(conn.response?.statusText, 'Switching Protocols', 'statusText');
+      eq(conn.response?.headers['sec-websocket-protocol'], 'chat', 'headers');
+      eq((await wire(env, id)).headers.origin, 'https://app.example', 'Origin sent');
+      conn.close();
+      await rec.close();
+      const { url: classUrl, id: classId } = scripted(env, '/ws');
+      const ws = new env.WebSocket(classUrl, [], {
+        origin: 'https://other.example',
+        headers: { Origin: 'https://mine' },
+      });
+      eq((ws as unknown as { response: unknown }).response, null, 'no response before open');
+      await within(new Promise((resolve) => (ws.onopen = resolve)), 5000, 'open');
+      eq((ws as unknown as { response: { status: number } }).response.status, 101, 'ws.response.status');
+      eq((await wire(env, classId)).headers.origin, 'https://mine', 'a headers entry for Origin wins');
+      const closed = new Promise((resolve) => (ws.onclose = resolve));
+      ws.close();
+      await within(closed, 5000, 'close');
     },
   },
   {

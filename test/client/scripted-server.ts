@@ -12,7 +12,8 @@
 //                  nopong=1 does not answer pings;
 //                  bomb=<n> then sends one compressed (RSV1) binary message that inflates to n zero bytes;
 //                  with extensions=permessage-deflate…, compressed client messages are read as ws reads them.
-//   /status?code=N answers N with a small body and closes.
+//   /status?code=N answers N with a small body (body=<text>, chunked=1) and closes (hold=1: the body
+//                  100 ms after the head, and the socket left open).
 //   /bad-accept, /no-upgrade, /no-connection, /close-mid-header, /silent (never answers), /garbage
 //   /result?id=X   JSON: what connection X sent (see Record).
 import { createHash } from 'node:crypto';
@@ -122,8 +123,19 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
     switch (target.pathname) {
       case '/status': {
         const code = Number(q.get('code') ?? 200);
-        const body = 'not a websocket';
-        socket.end(`HTTP/1.1 ${code} Whatever\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+        const body = q.get('body') ?? 'not a websocket';
+        const chunked = q.get('chunked') === '1';
+        const head = `HTTP/1.1 ${code} Whatever\r\nX-Reason: scripted\r\n${
+          chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${Buffer.byteLength(body)}`
+        }\r\n\r\n`;
+        const payload = chunked
+          ? `${Buffer.byteLength(body.slice(0, 5)).toString(16)}\r\n${body.slice(0, 5)}\r\n${Buffer.byteLength(body.slice(5)).toString(16)}\r\n${body.slice(5)}\r\n0\r\n\r\n`
+          : body;
+        // hold=1: the body comes 100 ms after the head, and the socket stays open.
+        if (q.get('hold') === '1') {
+          socket.write(head);
+          later(100, () => socket.write(payload));
+        } else socket.end(head + payload);
         return;
       }
       case '/bad-accept':
