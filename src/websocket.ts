@@ -26,6 +26,7 @@ export {
 
 // A text message keeps a leading U+FEFF: the standard makes "a new DOMString containing data".
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+const encoder = new TextEncoder();
 
 export type BinaryType = 'arraybuffer' | 'blob';
 
@@ -34,6 +35,9 @@ export interface WebSocketEventMap {
   message: MessageEvent;
   error: WebSocketErrorEvent;
   close: WebSocketCloseEvent;
+  /** Not in the WHATWG standard (as Bun and ws have them): a ping or pong came; `data` its payload, an ArrayBuffer. */
+  ping: MessageEvent;
+  pong: MessageEvent;
 }
 
 type Handler<E extends Event> = ((this: BaseWebSocket, event: E) => unknown) | null;
@@ -157,6 +161,8 @@ export class BaseWebSocket extends EventTarget {
         else value = data.slice().buffer;
         this.dispatchEvent(new MessageEvent('message', { data: value, origin: this.#origin }));
       },
+      onPing: (data: Uint8Array) => this.#control('ping', data),
+      onPong: (data: Uint8Array) => this.#control('pong', data),
       onDrain: () => this.#buffered.taskStarted(),
       // The error event fires with the close event, in the task that closes the WebSocket.
       onError: (error: WebSocketError) => {
@@ -167,6 +173,11 @@ export class BaseWebSocket extends EventTarget {
         else this.#fireClose(code, reason, wasClean);
       },
     };
+  }
+
+  #control(type: 'ping' | 'pong', data: Uint8Array): void {
+    if (this.readyState === OPEN)
+      this.dispatchEvent(new MessageEvent(type, { data: data.slice().buffer, origin: this.#origin }));
   }
 
   // "When the WebSocket connection is closed": readyState CLOSED, an error event if the connection
@@ -262,6 +273,29 @@ export class BaseWebSocket extends EventTarget {
       this.#handlers[type] = entry;
       super.addEventListener(type, entry.listener);
     }
+  }
+
+  /**
+   * Not in the WHATWG standard (as Bun and ws have it): sends a ping (payload at most 125 bytes; its
+   * pong fires a `pong` event). InvalidStateError while connecting; nothing once closing.
+   */
+  ping(data: string | ArrayBufferLike | ArrayBufferView = new Uint8Array(0)): void {
+    this.#sendControl('ping', data);
+  }
+  /** Not in the WHATWG standard: sends an unsolicited pong (a heartbeat some servers expect). */
+  pong(data: string | ArrayBufferLike | ArrayBufferView = new Uint8Array(0)): void {
+    this.#sendControl('pong', data);
+  }
+  #sendControl(type: 'ping' | 'pong', data: string | ArrayBufferLike | ArrayBufferView): void {
+    const value = sendable(data);
+    if (value instanceof Blob) throw new TypeError(`A ${type} payload is a string or bytes, not a Blob`);
+    const bytes = typeof value === 'string' ? encoder.encode(value) : value;
+    if (bytes.length > 125) throw new RangeError(`A ${type} payload is at most 125 bytes`);
+    const state = this.readyState;
+    if (state === CONNECTING) throw new DOMException('WebSocket is still connecting', 'InvalidStateError');
+    if (state !== OPEN) return;
+    if (type === 'ping') this.#connection.ping(bytes);
+    else this.#connection.pong(bytes);
   }
 
   send(data: string | ArrayBufferLike | ArrayBufferView | Blob): void {

@@ -755,6 +755,47 @@ const handshakeScenarios: Scenario[] = [
     },
   },
   {
+    name: 'WebSocket class: ping() and pong(), ping and pong events (as Bun and ws have them)',
+    async run(env) {
+      // The server pings first (frames after the 101), then answers our ping with its payload.
+      const { url, id } = scripted(env, '/ws', { frames: frame(0x89, 'srv') });
+      const ws = new env.WebSocket(url);
+      const events: string[] = [];
+      const decode = (d: unknown) => decoder.decode(new Uint8Array(d as ArrayBuffer));
+      ws.addEventListener('ping', (e) => events.push(`ping:${decode((e as MessageEvent).data)}`));
+      const pong = new Promise<string>((resolve) =>
+        ws.addEventListener('pong', (e) => resolve(decode((e as MessageEvent).data))),
+      );
+      const w = ws as unknown as { ping(d?: unknown): void; pong(d?: unknown): void };
+      throwsDom(() => w.ping('early'), 'InvalidStateError', 'ping() while connecting');
+      await within(new Promise((resolve) => (ws.onopen = resolve)), 5000, 'open');
+      w.ping('hello');
+      eq(await within(pong, 5000, 'pong event'), 'hello', 'the pong carries the ping payload');
+      w.pong(new Uint8Array([1, 2, 3]));
+      const r = await wireUntil(
+        env,
+        id,
+        (x) => x.events.some((e) => e.type === 'pong' && e.hex === '010203'),
+        'our pong',
+      );
+      ok(
+        r.events.some((e) => e.type === 'ping' && e.hex === '68656c6c6f'),
+        'our ping on the wire',
+      );
+      eq(events.join(','), 'ping:srv', 'the ping event');
+      try {
+        w.ping('x'.repeat(126));
+        fail('a 126-byte ping was accepted');
+      } catch (error) {
+        ok(error instanceof RangeError, `RangeError: ${String(error)}`);
+      }
+      const closed = new Promise((resolve) => (ws.onclose = resolve));
+      ws.close();
+      await within(closed, 5000, 'close');
+      w.ping('after close'); // nothing, no error
+    },
+  },
+  {
     name: 'handshake/the response: status and headers on open (both APIs); origin sends Origin',
     async run(env) {
       const { url, id } = scripted(env, '/ws', { protocol: 'chat' });
