@@ -13,6 +13,7 @@ import { OpeningHandshake } from './opening-handshake.ts';
 import { type ClientOptions, defaults, validateOptions } from './options.ts';
 import { Receiver, type ReceiverOwner } from './receiver.ts';
 import { Sender } from './sender.ts';
+import { REDIRECT_STATUSES, redirectTarget, sameOrigin, withoutCredentials } from './redirect.ts';
 import { type Endpoint, parseEndpoint } from './url.ts';
 
 export const CONNECTING = 0;
@@ -45,6 +46,8 @@ const FIN = 0x80;
 const EMPTY = new Uint8Array(0);
 /** How long the body of a refusal (a 4xx or 5xx) is awaited once its head has come. */
 const BODY_WAIT = 500;
+// Where a socket of a finished attempt (a redirect followed) reads: never looked at.
+const STALE_READS = new Uint8Array(4096);
 const encoder = new TextEncoder();
 
 /** The headers with `Origin: origin` added, unless they name an Origin of their own. */
@@ -69,10 +72,15 @@ export class Connection implements TransportSink, ReceiverOwner {
   response: HandshakeResponse | null = null;
   /** Resolves when the connection is open; rejects with a WebSocketError when it cannot be opened. */
   readonly opened: Promise<Connection>;
-  readonly handshake: OpeningHandshake;
+  /** The opening handshake under way (a new one for each redirect followed). */
+  handshake: OpeningHandshake;
 
-  private readonly endpoint: Endpoint;
-  private readonly where: string;
+  private endpoint: Endpoint;
+  private where: string;
+  // Redirects followed: the URLs so far, the first included; each attempt's transport events are
+  // taken only while it is the current one.
+  private visited: string[] | null = null;
+  private attempt = 0;
   private readonly options: ClientOptions;
   private readonly listener: ConnectionListener;
   private readonly codec: Codec;
@@ -142,14 +150,21 @@ export class Connection implements TransportSink, ReceiverOwner {
     this.start(platform.transport);
   }
 
-  /** Connects (the handshake timer runs from here), sends the request once the transport is up. */
+  /** Connects (the handshake timer runs from here, over every redirect), sends the request once the transport is up. */
   private start(factory: TransportFactory): void {
     const timeout = this.options.handshakeTimeout ?? defaults.handshakeTimeout;
     this.handshakeTimer = setTimeout(() => {
       const message = `Opening handshake with ${this.where} timed out after ${timeout} ms`;
       this.failHandshake(new WebSocketError('ERR_HANDSHAKE_TIMEOUT', message));
     }, timeout);
-    void this.handshake.keyReady.then(() => {
+    this.connectTo(factory);
+  }
+
+  /** One attempt: a transport to the current endpoint, and the handshake over it. */
+  private connectTo(factory: TransportFactory): void {
+    const handshake = this.handshake;
+    void handshake.keyReady.then(() => {
+      if (handshake !== this.handshake) return;
       if (this.readyState === CONNECTING && this.handshake.started) this.onHead();
       const closed = this.closedEarly;
       this.closedEarly = null;
@@ -167,21 +182,23 @@ export class Connection implements TransportSink, ReceiverOwner {
         ca,
         signal: this.abort?.signal,
       },
-      this,
+      this.options.followRedirects ? this.sinkFor(this.attempt) : this,
     );
     // The request goes once the expected key is known too (computed while TCP connects): the response
     // is then judged as it arrives, and no read buffer is held for it after the connection opens.
-    Promise.all([connected, this.handshake.keyReady]).then(
+    const attempt = this.attempt;
+    Promise.all([connected, handshake.keyReady]).then(
       ([transport]) => {
-        if (this.readyState !== CONNECTING || this.finished) {
+        if (this.readyState !== CONNECTING || this.finished || attempt !== this.attempt) {
           transport.destroy();
           return;
         }
         this.transport = transport;
         this.sender.transport = transport;
-        transport.write(this.handshake.takeRequest());
+        transport.write(handshake.takeRequest());
       },
       (error: unknown) => {
+        if (attempt !== this.attempt) return;
         const message = `Could not connect to ${this.where}: ${(error as Error)?.message ?? error}`;
         this.failHandshake(
           error instanceof WebSocketError ? error : new WebSocketError('ERR_CONNECT', message, { cause: error }),
@@ -217,12 +234,12 @@ export class Connection implements TransportSink, ReceiverOwner {
     try {
       opened = this.handshake.judge();
     } catch (error) {
-      this.failHandshake(error as WebSocketError);
+      this.refused(error as WebSocketError);
       return;
     }
     if (opened === null) {
       if (this.handshake.refusing && this.bodyTimer === undefined) {
-        this.bodyTimer = setTimeout(() => this.failHandshake(this.refusal()), BODY_WAIT);
+        this.bodyTimer = setTimeout(() => this.refused(this.refusal()), BODY_WAIT);
       }
       return;
     }
@@ -515,7 +532,7 @@ export class Connection implements TransportSink, ReceiverOwner {
         this.closedEarly = { error };
         return;
       }
-      this.failHandshake(this.handshakeFailure(error));
+      this.refused(this.handshakeFailure(error));
       return;
     }
     if (this.finished) return;
@@ -538,6 +555,70 @@ export class Connection implements TransportSink, ReceiverOwner {
     }
     const code = received || this.failure?.code === 'ERR_PROTOCOL' ? this.closing.code : 1006;
     this.call(() => this.listener.onClose?.(code, received ? this.closing.reason : '', clean));
+  }
+
+  /** The handshake failed: a redirect to follow, or the failure reported. */
+  private refused(error: WebSocketError): void {
+    if (!this.redirected(error)) this.failHandshake(error);
+  }
+
+  /**
+   * A refusal that redirects, when redirects are followed: the next attempt starts (or ERR_REDIRECT
+   * fails the connection); true when it was one.
+   */
+  private redirected(error: WebSocketError): boolean {
+    const location = error.response?.headers.location;
+    if (!this.options.followRedirects || location === undefined || !REDIRECT_STATUSES.has(error.status ?? 0)) {
+      return false;
+    }
+    const from = this.endpoint.url;
+    this.visited ??= [from];
+    let target: URL;
+    try {
+      target = redirectTarget(from, location, this.visited, {
+        maxRedirects: this.options.maxRedirects ?? defaults.maxRedirects,
+        allowInsecureRedirect: this.options.allowInsecureRedirect ?? false,
+      });
+    } catch (failure) {
+      this.failHandshake(failure as WebSocketError);
+      return true;
+    }
+    this.visited.push(target.href);
+    // Drop the answering socket; its late events belong to an attempt that is over.
+    this.attempt++;
+    const old = this.transport;
+    this.transport = null;
+    this.sender.transport = null;
+    old?.destroy();
+    this.abort?.abort();
+    this.abort = new AbortController();
+    clearTimeout(this.bodyTimer);
+    this.bodyTimer = undefined;
+    this.endpoint = parseEndpoint(target);
+    this.where = this.endpoint.display;
+    // Credentials go only where they were meant for: not to another origin.
+    let headers = withOrigin(this.options.headers ?? {}, this.options.origin);
+    if (!sameOrigin(this.url, target.href)) headers = withoutCredentials(headers);
+    this.handshake = new OpeningHandshake(
+      this.endpoint,
+      this.options.protocols ?? [],
+      headers,
+      this.options.perMessageDeflate,
+    );
+    this.connectTo(this.platform.transport);
+    return true;
+  }
+
+  /** The transport events of attempt `attempt`, passed on while it is the current one. */
+  private sinkFor(attempt: number): TransportSink {
+    const current = () => attempt === this.attempt;
+    return {
+      readBuffer: () => (current() ? this.readBuffer() : STALE_READS),
+      onRead: (n) => current() && this.onRead(n),
+      onChunk: (chunk) => current() && this.onChunk(chunk),
+      onDrain: () => current() && this.onDrain(),
+      onClose: (error) => current() && this.onClose(error),
+    };
   }
 
   /** The refusal (ERR_HANDSHAKE_STATUS) with the body that came so far. */

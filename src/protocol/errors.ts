@@ -14,6 +14,7 @@ export type WebSocketErrorCode =
   | 'ERR_CLOSE_TIMEOUT' // the peer did not answer our close frame within closeTimeout
   | 'ERR_ABORTED' // the `signal` option aborted connecting
   | 'ERR_PING_TIMEOUT' // keepalive: nothing came within pongTimeout of a ping; closed with 1011
+  | 'ERR_REDIRECT' // followRedirects: a loop, too many hops, a bad Location or a downgrade from wss
   | 'ERR_INTERNAL'; // the engine itself failed (memory exhausted, a bug): closed with 1011
 
 /** The server's answer to the opening handshake: its status line and headers (names lower-cased). */

@@ -40,6 +40,12 @@ export interface ClientOptions {
    * handshake (1000). A connection keeps no listener on it once it is closed.
    */
   signal?: AbortSignal;
+  /** Follow 301, 302, 303, 307 and 308 answers to the handshake (default false, as the WHATWG standard). */
+  followRedirects?: boolean;
+  /** The most redirects followed (default 10); one more is ERR_REDIRECT. */
+  maxRedirects?: number;
+  /** Follow a redirect from wss: to ws: (default false: ERR_REDIRECT). */
+  allowInsecureRedirect?: boolean;
   /** The Origin header to send (a `headers` entry for Origin wins). */
   origin?: string;
   /** Keepalive: a ping after this many ms in which nothing was received (default: none). */
@@ -54,6 +60,7 @@ export const defaults = {
   maxBufferedAmount: 64 * 1024 * 1024,
   highWaterMark: 1024 * 1024,
   pongTimeout: 10_000,
+  maxRedirects: 10,
 } as const;
 
 /** The longest delay setTimeout keeps: longer ones (and Infinity) fire at once on every runtime. */
@@ -86,6 +93,9 @@ export function validateOptions(options: ClientOptions): void {
   checkType('rejectUnauthorized', options.rejectUnauthorized, 'boolean');
   checkType('servername', options.servername, 'string');
   checkType('origin', options.origin, 'string');
+  checkType('followRedirects', options.followRedirects, 'boolean');
+  checkType('allowInsecureRedirect', options.allowInsecureRedirect, 'boolean');
+  checkNumber('maxRedirects', options.maxRedirects, 0, 100);
   validateDeflateOptions(options.perMessageDeflate);
   const { signal } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {

@@ -796,6 +796,66 @@ const handshakeScenarios: Scenario[] = [
     },
   },
   {
+    name: 'handshake/redirects: not followed by default; followRedirects follows 301-308 (http: too), drops credentials across origins, ERR_REDIRECT on loops and too many hops',
+    async run(env) {
+      const base = env.scriptedUrl;
+      const port = new URL(base).port;
+      // Not followed: the 302 is the error, its Location in the response.
+      const { url: plain } = scripted(env, '/redirect', { to: '/ws' });
+      const e = await rejects(env.connect(plain, new Recorder()), 'ERR_HANDSHAKE_STATUS', 'a 302 not followed');
+      eq(e.status, 302, 'status');
+      eq(e.response?.headers.location, '/ws', 'the Location');
+      // Followed, each status, to a relative Location; the headers go along on the same origin.
+      const headers = { Authorization: 'Bearer secret', Cookie: 'a=b', 'X-Keep': 'yes' };
+      for (const code of [301, 302, 303, 307, 308]) {
+        const id = newId(env.runtime);
+        const { url } = scripted(env, '/redirect', { code, to: `/ws?id=${id}` });
+        const rec = new Recorder();
+        const conn = await env.connect(url, rec, { followRedirects: true, headers });
+        eq(conn.readyState, 1, `${code}: open`);
+        const r = await wire(env, id);
+        eq(r.headers.authorization, 'Bearer secret', `${code}: Authorization kept on the same origin`);
+        conn.close();
+        await rec.close();
+      }
+      // To http://localhost (another origin, the same server): credentials dropped, others kept.
+      const id = newId(env.runtime);
+      const { url: cross } = scripted(env, '/redirect', { to: `http://localhost:${port}/ws?id=${id}` });
+      const rec = new Recorder();
+      const conn = await env.connect(cross, rec, { followRedirects: true, headers });
+      const r = await wire(env, id);
+      eq(r.headers.authorization, undefined, 'no Authorization to another origin');
+      eq(r.headers.cookie, undefined, 'no Cookie to another origin');
+      eq(r.headers['x-keep'], 'yes', 'other headers kept');
+      conn.close();
+      await rec.close();
+      // A loop, and one hop more than maxRedirects.
+      // An empty Location is the URL itself.
+      const { url: loop } = scripted(env, '/redirect', { to: '' });
+      const looped = await rejects(
+        env.connect(loop, new Recorder(), { followRedirects: true }),
+        'ERR_REDIRECT',
+        'a loop',
+      );
+      ok(/loop/i.test(looped.message), `the message says loop: ${looped.message}`);
+      const last = `/ws?id=${newId(env.runtime)}`;
+      const hop2 = `/redirect?to=${encodeURIComponent(last)}`;
+      const hop1 = `/redirect?to=${encodeURIComponent(hop2)}`;
+      const chain = `${base}/redirect?to=${encodeURIComponent(hop1)}`;
+      const tooMany = await rejects(
+        env.connect(chain, new Recorder(), { followRedirects: true, maxRedirects: 2 }),
+        'ERR_REDIRECT',
+        'three hops with maxRedirects 2',
+      );
+      ok(/maxRedirects/.test(tooMany.message), `the message names maxRedirects: ${tooMany.message}`);
+      const rec3 = new Recorder();
+      const three = await env.connect(chain, rec3, { followRedirects: true, maxRedirects: 3 });
+      eq(three.readyState, 1, 'three hops with maxRedirects 3: open');
+      three.close();
+      await rec3.close();
+    },
+  },
+  {
     name: 'handshake/the response: status and headers on open (both APIs); origin sends Origin',
     async run(env) {
       const { url, id } = scripted(env, '/ws', { protocol: 'chat' });

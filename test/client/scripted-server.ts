@@ -14,6 +14,7 @@
 //                  with extensions=permessage-deflate…, compressed client messages are read as ws reads them.
 //   /status?code=N answers N with a small body (body=<text>, chunked=1) and closes (hold=1: the body
 //                  100 ms after the head, and the socket left open).
+//   /redirect?to=<Location>&code=30x   a redirect, with an empty body.
 //   /bad-accept, /no-upgrade, /no-connection, /close-mid-header, /silent (never answers), /garbage
 //   /result?id=X   JSON: what connection X sent (see Record).
 import { createHash } from 'node:crypto';
@@ -136,6 +137,12 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
           socket.write(head);
           later(100, () => socket.write(payload));
         } else socket.end(head + payload);
+        return;
+      }
+      case '/redirect': {
+        // A redirect (code=30x, default 302) to `to`, with an empty body.
+        const code = Number(q.get('code') ?? 302);
+        socket.end(`HTTP/1.1 ${code} Moved\r\nLocation: ${q.get('to') ?? '/'}\r\nContent-Length: 0\r\n\r\n`);
         return;
       }
       case '/bad-accept':
