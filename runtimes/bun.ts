@@ -90,7 +90,14 @@ export const bunTransport: TransportFactory = (options: ConnectOptions, sink: Tr
       hostname: host,
       port,
       tls: secure
-        ? { serverName: options.servername, rejectUnauthorized: options.rejectUnauthorized, ca: options.ca }
+        ? {
+            serverName: options.servername,
+            rejectUnauthorized: options.rejectUnauthorized,
+            ca: options.ca,
+            cert: options.cert,
+            key: options.key,
+            passphrase: options.passphrase,
+          }
         : undefined,
       socket: {
         open(socket) {

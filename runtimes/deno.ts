@@ -100,15 +100,27 @@ class DenoTransport implements Transport {
 export const denoTransport: TransportFactory = async (options: ConnectOptions, sink: TransportSink) => {
   const { host, port, secure } = options;
   const where = `${secure ? 'wss' : 'ws'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (secure && options.passphrase !== undefined) {
+    throw new WebSocketError(
+      'ERR_TLS',
+      `Deno cannot decrypt a client key with a passphrase (${where}): pass it decrypted`,
+    );
+  }
+  const caCerts = options.ca === undefined ? undefined : Array.isArray(options.ca) ? options.ca : [options.ca];
+  // Only connectTls takes a client certificate (startTls does not); its handshake runs below, as startTls's.
+  const clientCertificate =
+    secure && options.cert !== undefined && options.key !== undefined ? { cert: options.cert, key: options.key } : null;
   let conn: Deno.Conn;
   try {
-    conn = await Deno.connect({ hostname: host, port, transport: 'tcp' });
+    conn = clientCertificate
+      ? await Deno.connectTls({ hostname: host, port, caCerts, ...clientCertificate })
+      : await Deno.connect({ hostname: host, port, transport: 'tcp' });
   } catch (error) {
     throw new WebSocketError('ERR_CONNECT', `Could not connect to ${where}: ${(error as Error).message}`, {
       cause: error,
     });
   }
-  (conn as Deno.TcpConn).setNoDelay(true);
+  if (!clientCertificate) (conn as Deno.TcpConn).setNoDelay(true);
   if (options.signal?.aborted) {
     conn.close();
     throw new WebSocketError('ERR_CONNECT', `Connecting to ${where} was aborted`);
@@ -124,10 +136,9 @@ export const denoTransport: TransportFactory = async (options: ConnectOptions, s
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (secure) {
-    let tlsConn: Deno.TlsConn | undefined;
+    let tlsConn: Deno.TlsConn | undefined = clientCertificate ? (conn as Deno.TlsConn) : undefined;
     try {
-      const caCerts = options.ca === undefined ? undefined : Array.isArray(options.ca) ? options.ca : [options.ca];
-      tlsConn = await Deno.startTls(conn as Deno.TcpConn, { hostname: options.servername, caCerts });
+      tlsConn ??= await Deno.startTls(conn as Deno.TcpConn, { hostname: options.servername, caCerts });
       current = tlsConn;
       if (options.signal?.aborted) onAbort();
       await tlsConn.handshake();

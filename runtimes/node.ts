@@ -60,6 +60,9 @@ export const nodeTransport: TransportFactory = (options: ConnectOptions, sink: T
         servername: net.isIP(options.servername) ? undefined : options.servername,
         rejectUnauthorized: options.rejectUnauthorized,
         ca: options.ca,
+        cert: options.cert,
+        key: options.key,
+        passphrase: options.passphrase,
       }
     : null;
   return new Promise<Transport>((resolve, reject) => {

@@ -10,6 +10,11 @@ export interface ConnectOptions {
   rejectUnauthorized: boolean;
   /** TLS: extra trusted CA certificates, PEM. */
   ca?: string | string[];
+  /** TLS: a client certificate (PEM chain) and its key (PEM), for servers that ask for one. */
+  cert?: string;
+  key?: string;
+  /** TLS: the passphrase of an encrypted `key` (Node, Bun). */
+  passphrase?: string;
   /** Aborted when the opening handshake is given up (timeout, close()): stop connecting. */
   signal?: AbortSignal;
 }

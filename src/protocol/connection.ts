@@ -171,7 +171,7 @@ export class Connection implements TransportSink, ReceiverOwner {
       if (closed) this.onClose(closed.error);
     });
     const { host, port, secure } = this.endpoint;
-    const { servername, rejectUnauthorized, ca } = this.options;
+    const { servername, rejectUnauthorized, ca, cert, key, passphrase } = this.options;
     const connected = factory(
       {
         host,
@@ -180,6 +180,9 @@ export class Connection implements TransportSink, ReceiverOwner {
         servername: servername ?? host,
         rejectUnauthorized: rejectUnauthorized ?? true,
         ca,
+        cert,
+        key,
+        passphrase,
         signal: this.abort?.signal,
       },
       this.options.followRedirects ? this.sinkFor(this.attempt) : this,

@@ -28,6 +28,11 @@ export interface ClientOptions {
   ca?: string | string[];
   /** wss: server name for SNI and verification (default: the URL's host). */
   servername?: string;
+  /** wss: a client certificate (PEM, its chain) for servers that require one, with its `key` (PEM). */
+  cert?: string;
+  key?: string;
+  /** wss: the passphrase of an encrypted `key` (Node and Bun; Deno cannot decrypt one). */
+  passphrase?: string;
   /** Codec backend: 'as' (AssemblyScript, default) or 'c' (Emscripten). */
   backend?: Backend;
   /**
@@ -93,6 +98,12 @@ export function validateOptions(options: ClientOptions): void {
   checkType('rejectUnauthorized', options.rejectUnauthorized, 'boolean');
   checkType('servername', options.servername, 'string');
   checkType('origin', options.origin, 'string');
+  checkType('cert', options.cert, 'string');
+  checkType('key', options.key, 'string');
+  checkType('passphrase', options.passphrase, 'string');
+  if ((options.cert === undefined) !== (options.key === undefined)) {
+    throw new TypeError('The cert and key options go together: give both or neither');
+  }
   checkType('followRedirects', options.followRedirects, 'boolean');
   checkType('allowInsecureRedirect', options.allowInsecureRedirect, 'boolean');
   checkNumber('maxRedirects', options.maxRedirects, 0, 100);

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { beastBinaries, startBeastServer, type BeastServer } from '../../server/beast.ts';
 import { type DeflateServer, startDeflateServer } from './deflate-server.ts';
+import { type MtlsServer, startMtlsServer } from './mtls-server.ts';
 import type { SuiteConfig } from './run-suite.ts';
 import { runProcess } from '../../bench/run-process.ts';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.ts';
@@ -96,6 +97,7 @@ describe('clients on Node, Bun and Deno against real servers', () => {
   let scripted: ScriptedServer | undefined;
   let beast: BeastServer | undefined;
   let deflate: DeflateServer | undefined;
+  let mtls: MtlsServer | undefined;
   let config: SuiteConfig;
 
   before(async () => {
@@ -109,7 +111,9 @@ describe('clients on Node, Bun and Deno against real servers', () => {
     scripted = await startScriptedServer();
     beast = await startBeastServer();
     deflate = await startDeflateServer();
+    mtls = await startMtlsServer(certs);
     config = {
+      mtlsUrl: mtls.url,
       scriptedUrl: scripted.url,
       deflateUrl: deflate.url,
       refusedUrl: `ws://127.0.0.1:${await refusedPort()}/`,
@@ -121,7 +125,7 @@ describe('clients on Node, Bun and Deno against real servers', () => {
   });
 
   after(async () => {
-    await Promise.allSettled([scripted?.stop(), beast?.stop(), deflate?.stop()]);
+    await Promise.allSettled([scripted?.stop(), beast?.stop(), deflate?.stop(), mtls?.stop()]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -22,6 +22,12 @@ export interface SuiteConfig {
   scriptedUrl: string;
   /** ws's server with permessage-deflate (test/client/deflate-server.ts). */
   deflateUrl: string;
+  /** A wss server that requires a client certificate (test/client/mtls-server.ts). */
+  mtlsUrl: string;
+  /** A client certificate the test CA signed, its key, and that key encrypted (CLIENT_PASSPHRASE). */
+  clientCert: string;
+  clientKey: string;
+  clientKeyEncrypted: string;
   refusedUrl: string;
   beastUrl: string;
   beastTlsUrl: string;
@@ -58,6 +64,10 @@ export function suiteEnv(
     beastTls: { ca: config.beastCa },
     scriptedUrl: config.scriptedUrl,
     deflateUrl: config.deflateUrl,
+    mtlsUrl: config.mtlsUrl,
+    clientCert: config.clientCert,
+    clientKey: config.clientKey,
+    clientKeyEncrypted: config.clientKeyEncrypted,
     refusedUrl: config.refusedUrl,
   };
 }

@@ -27,6 +27,12 @@ export interface Env {
   scriptedUrl: string;
   /** ws's server with permessage-deflate, in the parent process: /takeover, /no-takeover, /small-window. */
   deflateUrl: string;
+  /** A wss server (test CA) that requires a client certificate and first sends `client:<its CN>`. */
+  mtlsUrl: string;
+  clientCert: string;
+  clientKey: string;
+  /** clientKey encrypted with CLIENT_PASSPHRASE. */
+  clientKeyEncrypted: string;
   /** A port nothing listens on. */
   refusedUrl: string;
 }
@@ -959,6 +965,58 @@ const handshakeScenarios: Scenario[] = [
 // ---- TLS ----
 
 const tlsScenarios: Scenario[] = [
+  {
+    name: 'tls/client certificates: a server that requires one opens with cert and key, refuses without',
+    async run(env) {
+      const options = { ca: env.ca, cert: env.clientCert, key: env.clientKey };
+      const rec = new Recorder();
+      const conn = await env.connect(env.mtlsUrl, rec, options);
+      const first = await rec.message(0);
+      eq(decoder.decode(first.data), 'client:wasm-ws test client', 'the server saw our certificate');
+      conn.close();
+      await rec.close();
+      // The WebSocket class takes the same options.
+      const ws = new env.WebSocket(env.mtlsUrl, [], options);
+      const message = await within(
+        new Promise<string>((resolve) => (ws.onmessage = (e) => resolve(String(e.data)))),
+        5000,
+        'the class: first message',
+      );
+      eq(message, 'client:wasm-ws test client', 'the class: the server saw our certificate');
+      const closed = new Promise((resolve) => (ws.onclose = resolve));
+      ws.close();
+      await within(closed, 5000, 'close');
+      // Without one: the server refuses (during TLS or right after it, depending on the TLS version).
+      await rejects(
+        env.connect(env.mtlsUrl, new Recorder(), { ca: env.ca }),
+        ['ERR_TLS', 'ERR_CONNECT', 'ERR_CLOSED_DURING_HANDSHAKE'],
+        'no client certificate',
+      );
+      // cert without key: a TypeError before connecting.
+      try {
+        await env.connect(env.mtlsUrl, new Recorder(), { ca: env.ca, cert: env.clientCert });
+        fail('cert without key was accepted');
+      } catch (error) {
+        ok(error instanceof TypeError && /cert and key/.test(String(error)), String(error));
+      }
+      // An encrypted key: with its passphrase on Node and Bun; Deno says it cannot decrypt one.
+      const encrypted = { ...options, key: env.clientKeyEncrypted, passphrase: 'test passphrase' };
+      if (env.runtime === 'deno') {
+        const e = await rejects(
+          env.connect(env.mtlsUrl, new Recorder(), encrypted),
+          'ERR_TLS',
+          'Deno and a passphrase',
+        );
+        ok(/passphrase/.test(e.message), `the message says why: ${e.message}`);
+      } else {
+        const rec2 = new Recorder();
+        const conn2 = await env.connect(env.mtlsUrl, rec2, encrypted);
+        eq(decoder.decode((await rec2.message(0)).data), 'client:wasm-ws test client', 'with a decrypted key');
+        conn2.close();
+        await rec2.close();
+      }
+    },
+  },
   {
     name: 'tls/without the CA: ERR_TLS',
     async run(env) {

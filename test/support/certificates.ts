@@ -1,4 +1,5 @@
-// Test certificates made with the openssl CLI: a CA, and a leaf for 127.0.0.1 and localhost it signed.
+// Test certificates made with the openssl CLI: a CA, a leaf for 127.0.0.1 and localhost it signed, and a
+// client certificate it signed (for servers that require one), its key also encrypted with a passphrase.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +9,13 @@ export interface TestCertificates {
   ca: string;
   cert: string;
   key: string;
+  /** A client certificate (CN "wasm-ws test client"), its key, and that key encrypted with CLIENT_PASSPHRASE. */
+  clientCert: string;
+  clientKey: string;
+  clientKeyEncrypted: string;
 }
+
+export const CLIENT_PASSPHRASE = 'test passphrase';
 
 /** Writes its files into `dir` (a temporary directory the caller removes). */
 export function makeCertificates(dir: string): TestCertificates {
@@ -58,6 +65,49 @@ export function makeCertificates(dir: string): TestCertificates {
     '-extfile',
     'leaf.ext',
   );
+  ssl('req', ...ec, '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=wasm-ws test client');
+  writeFileSync(
+    join(dir, 'client.ext'),
+    ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=clientAuth'].join(
+      '\n',
+    ),
+  );
+  ssl(
+    'x509',
+    '-req',
+    '-in',
+    'client.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'client.crt',
+    '-days',
+    '2',
+    '-extfile',
+    'client.ext',
+  );
+  ssl(
+    'pkcs8',
+    '-topk8',
+    '-in',
+    'client.key',
+    '-out',
+    'client.enc.key',
+    '-v2',
+    'aes-256-cbc',
+    '-passout',
+    `pass:${CLIENT_PASSPHRASE}`,
+  );
   const read = (f: string) => readFileSync(join(dir, f), 'utf8');
-  return { ca: read('ca.crt'), cert: read('leaf.crt'), key: read('leaf.key') };
+  return {
+    ca: read('ca.crt'),
+    cert: read('leaf.crt'),
+    key: read('leaf.key'),
+    clientCert: read('client.crt'),
+    clientKey: read('client.key'),
+    clientKeyEncrypted: read('client.enc.key'),
+  };
 }
