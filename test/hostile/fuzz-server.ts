@@ -4,6 +4,10 @@
 // (text/binary, fragmented, length-encoding boundaries), broken frames, pings and ping floods, closes
 // valid and invalid, half-closes, resets, pauses and not reading, every byte written in random chunks.
 //
+// When the client offers permessage-deflate, a third of connections agree to it (the server without
+// context takeover): valid messages then often go compressed, and broken ones include DEFLATE data that
+// does not inflate, RSV1 on a continuation, and messages that inflate past maxMessage.
+//
 // It also judges what the client sends, with ws's Receiver (conformance/server/frame-reader.ts),
 // independent of the project's codec: frames must be valid and masked; a message is either the
 // client's own (it starts with CLIENT_MAGIC) or an echo of one the server sent (same digest); a pong
@@ -12,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
+import zlib from 'node:zlib';
 import { FrameReader, type ClientFrame } from '../../conformance/server/frame-reader.ts';
 import { Rng, digest } from './fuzz-rng.ts';
 
@@ -68,6 +73,16 @@ const CONT = 0,
   PONG = 10;
 
 /** A server frame; `len` forces a length encoding, `mask` sets the mask bit (which a server must not). */
+/** What the server agrees to when it agrees to permessage-deflate. */
+const AGREED = 'permessage-deflate; server_no_context_takeover';
+const RSV1 = 0x40;
+
+/** A message deflated on its own (no context takeover), with a sync flush and the tail dropped (RFC 7692). */
+function deflated(data: Buffer): Buffer {
+  const out = zlib.deflateRawSync(data, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  return out.subarray(0, out.length - 4);
+}
+
 function frame(b0: number, payload: Uint8Array, opts: { mask?: boolean; len?: 7 | 16 | 64 } = {}): Buffer {
   const n = payload.length;
   const len = opts.len ?? (n < 126 ? 7 : n < 65536 ? 16 : 64);
@@ -195,6 +210,9 @@ class Peer {
   private rng = new Rng(0);
   /** Chunk sizes and pauses: their own sequence, so echo timing does not shift the script's choices. */
   private chunkRng = new Rng(0);
+  /** permessage-deflate: whether it was agreed, and its own sequence (the script's choices do not shift). */
+  private deflate = false;
+  private deflateRng = new Rng(0);
   private p!: Params;
   private closed = false;
   private clientEnded = false;
@@ -266,17 +284,22 @@ class Peer {
       this.sock.off('data', onHead);
       const [requestLine, ...lines] = head.subarray(0, end).toString('latin1').split('\r\n');
       let key = '';
+      let offer = '';
       for (const line of lines) {
         const colon = line.indexOf(':');
-        if (line.slice(0, colon).trim().toLowerCase() === 'sec-websocket-key') key = line.slice(colon + 1).trim();
+        const name = line.slice(0, colon).trim().toLowerCase();
+        if (name === 'sec-websocket-key') key = line.slice(colon + 1).trim();
+        if (name === 'sec-websocket-extensions') offer = line.slice(colon + 1).trim();
       }
       this.p = params(new URL(requestLine.split(' ')[1] ?? '/', 'http://x'), this.secure);
       this.rng = new Rng(this.p.seed);
       this.chunkRng = new Rng(this.p.seed ^ 0x5bd1e995);
+      this.deflateRng = new Rng(this.p.seed ^ 0x2f6b1c37);
+      this.deflate = /permessage-deflate/.test(offer) && this.deflateRng.chance(1 / 3);
       this.count(this, this.p);
       clearTimeout(this.lifetimeTimer);
       this.lifetimeTimer = setTimeout(() => this.onLifetime(), LIFETIME + this.p.handshakeTimeout);
-      const reader = new FrameReader((f) => this.onFrame(f), 2 ** 31 - 1);
+      const reader = new FrameReader((f) => this.onFrame(f), 2 ** 31 - 1, this.deflate ? AGREED : '');
       this.sock.on('data', (chunk: Buffer) => {
         this.lastClientData = performance.now();
         if (this.clientClosed) this.violation(`the client sent ${chunk.length} bytes after its close frame`);
@@ -531,6 +554,7 @@ class Peer {
     const size = this.randomSize();
     const data = text ? utf8Text(this.rng, size) : Buffer.from(this.rng.bytes(size));
     this.sentMessage(data);
+    if (this.deflate && this.deflateRng.chance(0.5)) return this.compressedMessage(text, data);
     const n = this.rng.weighted<number>([
       [60, 1],
       [25, this.rng.range(2, 4)],
@@ -548,8 +572,45 @@ class Peer {
     return Buffer.concat(frames);
   }
 
+  /** What breaks permessage-deflate: data that does not inflate, RSV1 where it may not be, a bomb. */
+  private brokenCompressed(): { name: string; bytes: Buffer } {
+    const rng = this.deflateRng;
+    const which = rng.pick(['bad-deflate', 'rsv1-continuation', 'rsv1-control', 'deflate-bomb'] as const);
+    switch (which) {
+      case 'bad-deflate':
+        // A block of the reserved type 3: never valid DEFLATE.
+        return { name: which, bytes: frame(FIN | RSV1 | BINARY, Buffer.from([0x07, ...rng.bytes(rng.range(0, 30))])) };
+      case 'rsv1-continuation':
+        return {
+          name: which,
+          bytes: Buffer.concat([
+            frame(RSV1 | TEXT, deflated(Buffer.from('hel'))),
+            frame(FIN | RSV1 | CONT, Buffer.from('lo')),
+          ]),
+        };
+      case 'rsv1-control':
+        return { name: which, bytes: frame(FIN | RSV1 | PING, Buffer.from('x')) };
+      case 'deflate-bomb': {
+        // Zeros a little past maxMessage (capped: the bound is on the client, the server must stay quick).
+        const size = Math.min(this.p.maxMessage + 1 + rng.int(1024), 128 * 1024 * 1024);
+        return { name: `${which}(${size})`, bytes: frame(FIN | RSV1 | BINARY, deflated(Buffer.alloc(size))) };
+      }
+    }
+  }
+
+  /** A valid message compressed (RSV1 on its first frame), maybe fragmented. */
+  private compressedMessage(text: boolean, data: Buffer): Buffer {
+    const parts = split(this.deflateRng, deflated(data), this.deflateRng.range(1, 4));
+    return Buffer.concat(
+      parts.map((part, i) =>
+        frame((i === parts.length - 1 ? FIN : 0) | (i === 0 ? RSV1 | (text ? TEXT : BINARY) : CONT), part),
+      ),
+    );
+  }
+
   /** A frame (or frames) that breaks RFC 6455 or the client's limits. */
   private brokenFrames(): { name: string; bytes: Buffer } {
+    if (this.deflate && this.deflateRng.chance(0.3)) return this.brokenCompressed();
     const rng = this.rng;
     const mm = this.p.maxMessage;
     const small = () => Buffer.from(rng.bytes(rng.range(0, 40)));
@@ -682,9 +743,11 @@ class Peer {
     }
     if (head === 'bad') return this.badHandshake(accept);
 
+    const extensions = this.deflate ? `Sec-WebSocket-Extensions: ${AGREED}\r\n` : '';
     const upgrade = Buffer.from(
-      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n${extensions}\r\n`,
     );
+    if (this.deflate) this.step('permessage-deflate');
     // Half the time the first frames share the 101's write, so they arrive with it.
     const withHead = rng.chance(0.5) ? this.validMessage() : Buffer.alloc(0);
     this.step(withHead.length ? 'upgrade+message' : 'upgrade');
