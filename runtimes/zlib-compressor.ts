@@ -3,7 +3,8 @@
 // one-shot, so a message is deflated (or inflated) with the stream's window so far as its preset
 // dictionary. Where each takes over was measured end to end (README, "permessage-deflate").
 import zlib from 'node:zlib';
-import { InflateError, TAIL, joined, withoutTail } from '../src/deflate/compressor.ts';
+import { joined } from '../src/bytes.ts';
+import { InflateError, TAIL, withoutTail } from '../src/deflate/compressor.ts';
 import { type OneShotZlib, withNativeZlib } from '../src/deflate/pako-compressor.ts';
 
 // zlib returns Buffers, whose slice() does not copy: users get plain Uint8Arrays, as from the codec.

@@ -13,7 +13,8 @@ import * as zlib from 'node:zlib';
 import { Deflate as FflateDeflate, Inflate as FflateInflate } from 'fflate';
 import { bench, do_not_optimize, group, summary } from 'mitata';
 import { zlibCompressor, zlibOneShot } from '../../runtimes/zlib-compressor.ts';
-import { type MessageCompressor, TAIL, joined, withoutTail } from '../../src/deflate/compressor.ts';
+import { joined } from '../../src/bytes.ts';
+import { History, type MessageCompressor, TAIL, withoutTail } from '../../src/deflate/compressor.ts';
 import type { DeflateAgreement } from '../../src/deflate/negotiation.ts';
 import { pakoCompressor, withNativeZlib } from '../../src/deflate/pako-compressor.ts';
 import { Buffer, fmtSize, jsonText, note, work } from './data.ts';
@@ -64,14 +65,14 @@ function fflateCompressor(): MessageCompressor {
 
 /** node:zlib with a 32 KiB window as the dictionary both ways: the ratio of a streaming zlib. */
 function zlibFullWindow(): MessageCompressor {
-  let sent = new Uint8Array(0);
+  const sent = new History(32 * 1024);
   const inflater = zlibAlone(takeover);
   return {
     deflate(message) {
       const options: zlib.ZlibOptions = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
-      if (sent.length > 0) options.dictionary = sent;
+      if (sent.window.length > 0) options.dictionary = sent.window;
       const out = zlib.deflateRawSync(message, options);
-      sent = joined([sent, message], sent.length + message.length).slice(-32 * 1024);
+      sent.add(message);
       return withoutTail(new Uint8Array(out.buffer, out.byteOffset, out.length));
     },
     inflate: (compressed, limit) => inflater.inflate(compressed, limit),

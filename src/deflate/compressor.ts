@@ -36,18 +36,6 @@ export function withoutTail(data: Uint8Array): Uint8Array {
   return data.subarray(0, n - 4);
 }
 
-/** `parts` in one buffer (the one part itself when there is one). */
-export function joined(parts: Uint8Array[], length: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 /**
  * The last `size` bytes that went through a stream: the window a message with context takeover
  * continues. Kept in a buffer of twice that, appended to in place and slid back when full, so a small

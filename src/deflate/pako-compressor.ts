@@ -21,9 +21,9 @@ import {
   InflateError,
   type MessageCompressor,
   TAIL,
-  joined,
   withoutTail,
 } from './compressor.ts';
+import { joined } from '../bytes.ts';
 import type { DeflateAgreement } from './negotiation.ts';
 
 /** A native zlib's one-shot calls, with the window so far as a preset dictionary. */

@@ -1,5 +1,6 @@
 // The body of a response that refused the upgrade (a 4xx or 5xx): servers put the reason there. Read
 // up to MAX_BODY bytes: by Content-Length, by chunked transfer coding, or until the socket closes.
+import { joined } from '../bytes.ts';
 import type { ResponseHead } from './handshake.ts';
 
 /** The most of a refusing response's body that is kept. */
@@ -22,6 +23,8 @@ export function responseBody(head: ResponseHead, bytes: Uint8Array, closed: bool
   return bytes.length >= MAX_BODY || closed ? bytes.subarray(0, MAX_BODY) : null;
 }
 
+const latin1 = new TextDecoder('latin1');
+
 /** Chunked transfer coding (RFC 9112 §7.1), as far as it has arrived. */
 function dechunk(bytes: Uint8Array): { body: Uint8Array; complete: boolean } {
   const parts: Uint8Array[] = [];
@@ -30,9 +33,9 @@ function dechunk(bytes: Uint8Array): { body: Uint8Array; complete: boolean } {
   for (;;) {
     const lineEnd = indexOfCrlf(bytes, at);
     if (lineEnd < 0) break;
-    const size = Number.parseInt(new TextDecoder('latin1').decode(bytes.subarray(at, lineEnd)).split(';')[0], 16);
+    const size = Number.parseInt(latin1.decode(bytes.subarray(at, lineEnd)).split(';')[0], 16);
     if (!Number.isFinite(size)) break;
-    if (size === 0) return { body: join(parts, total), complete: true };
+    if (size === 0) return { body: joined(parts, total), complete: true };
     const start = lineEnd + 2;
     const chunk = bytes.subarray(start, Math.min(bytes.length, start + size));
     parts.push(chunk);
@@ -40,20 +43,10 @@ function dechunk(bytes: Uint8Array): { body: Uint8Array; complete: boolean } {
     if (chunk.length < size || total >= MAX_BODY) break;
     at = start + size + 2;
   }
-  return { body: join(parts, total), complete: false };
+  return { body: joined(parts, total), complete: false };
 }
 
 function indexOfCrlf(bytes: Uint8Array, from: number): number {
   for (let i = from; i + 1 < bytes.length; i++) if (bytes[i] === 13 && bytes[i + 1] === 10) return i;
   return -1;
-}
-
-function join(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

@@ -1,5 +1,7 @@
 // A message too large to assemble in the codec's memory, which never shrinks: its bytes so far, copied
 // out of the codec after each read, joined to the last part when the message completes.
+import { joined } from '../bytes.ts';
+
 export class SpilledMessage {
   private parts: Uint8Array[] = [];
   private length = 0;
@@ -16,13 +18,7 @@ export class SpilledMessage {
 
   /** The whole message: what was added, then `tail`, in one new buffer; this starts over empty. */
   finish(tail: Uint8Array): Uint8Array {
-    const message = new Uint8Array(this.length + tail.length);
-    let at = 0;
-    for (const part of this.parts) {
-      message.set(part, at);
-      at += part.length;
-    }
-    message.set(tail, at);
+    const message = joined([...this.parts, tail], this.length + tail.length);
     this.clear();
     return message;
   }
