@@ -120,12 +120,7 @@ export class Connection implements TransportSink, ReceiverOwner {
     this.where = this.endpoint.display;
     this.listener = listener;
     this.options = options;
-    this.handshake = new OpeningHandshake(
-      this.endpoint,
-      options.protocols ?? [],
-      withOrigin(options.headers ?? {}, options.origin),
-      options.perMessageDeflate,
-    );
+    this.handshake = this.openingHandshake();
     this.codec = new Codec({ role: Role.Client, maxMessage: options.maxMessage, backend: options.backend });
     this.receiver = new Receiver(this.codec, this);
     this.sender = new Sender(
@@ -599,17 +594,17 @@ export class Connection implements TransportSink, ReceiverOwner {
     this.bodyTimer = undefined;
     this.endpoint = parseEndpoint(target);
     this.where = this.endpoint.display;
-    // Credentials go only where they were meant for: not to another origin.
-    let headers = withOrigin(this.options.headers ?? {}, this.options.origin);
-    if (!sameOrigin(this.url, target.href)) headers = withoutCredentials(headers);
-    this.handshake = new OpeningHandshake(
-      this.endpoint,
-      this.options.protocols ?? [],
-      headers,
-      this.options.perMessageDeflate,
-    );
+    this.handshake = this.openingHandshake();
     this.connectTo(this.platform.transport);
     return true;
+  }
+
+  /** The opening handshake with the current endpoint (the URL given, or where a redirect led). */
+  private openingHandshake(): OpeningHandshake {
+    let headers = withOrigin(this.options.headers ?? {}, this.options.origin);
+    // Credentials go only where they were meant for: not to another origin a redirect led to.
+    if (this.visited !== null && !sameOrigin(this.url, this.endpoint.url)) headers = withoutCredentials(headers);
+    return new OpeningHandshake(this.endpoint, this.options.protocols ?? [], headers, this.options.perMessageDeflate);
   }
 
   /** The transport events of attempt `attempt`, passed on while it is the current one. */

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type PerMessageDeflateOptions } from 'ws';
+import { stopWebSocketServers } from '../support/node-servers.ts';
 
 const SETTINGS: Record<string, PerMessageDeflateOptions> = {
   '/takeover': { threshold: 0 },
@@ -41,11 +42,6 @@ export async function startDeflateServer(): Promise<DeflateServer> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    async stop() {
-      for (const wss of servers.values()) for (const client of wss.clients) client.terminate();
-      await Promise.all([...servers.values()].map((wss) => new Promise<void>((resolve) => wss.close(() => resolve()))));
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    stop: () => stopWebSocketServers([server], [...servers.values()]),
   };
 }

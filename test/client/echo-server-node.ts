@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket as WsSocket } from 'ws';
+import { stopWebSocketServers } from '../support/node-servers.ts';
 import type { EchoServers } from './run-suite.ts';
 
 function echo(socket: WsSocket): void {
@@ -22,12 +23,6 @@ export async function startEchoServers(tls: { cert: string; key: string }): Prom
   return {
     url: `ws://127.0.0.1:${port(plain)}/`,
     tlsUrl: `wss://127.0.0.1:${port(secure)}/`,
-    async stop() {
-      for (const wss of servers) for (const client of wss.clients) client.terminate();
-      await Promise.all(servers.map((wss) => new Promise<void>((resolve) => wss.close(() => resolve()))));
-      plain.closeAllConnections();
-      secure.closeAllConnections();
-      await Promise.all([plain, secure].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-    },
+    stop: () => stopWebSocketServers([plain, secure], servers),
   };
 }

@@ -5,6 +5,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
+import { stopWebSocketServers } from '../support/node-servers.ts';
 
 export interface MtlsServer {
   url: string;
@@ -23,11 +24,6 @@ export async function startMtlsServer(tls: { ca: string; cert: string; key: stri
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `wss://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    async stop() {
-      for (const client of wss.clients) client.terminate();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    stop: () => stopWebSocketServers([server], [wss]),
   };
 }
