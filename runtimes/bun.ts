@@ -2,6 +2,7 @@
 import { BaseWebSocket, bindConnect, type ClientOptions, type Connect } from '../src/api.ts';
 import { WebSocketError } from '../src/protocol/errors.ts';
 import type { Platform } from '../src/platform.ts';
+import type { Tunnel } from '../src/proxy/tunnel.ts';
 import { zlibCompressor } from './zlib-compressor.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
 
@@ -14,7 +15,8 @@ class BunTransport implements Transport {
 
   constructor(
     private readonly socket: BunSocket,
-    private readonly sink: TransportSink,
+    /** The socket can take more and nothing is queued. */
+    private readonly onDrain: () => void,
   ) {}
 
   write(data: Uint8Array): boolean {
@@ -42,7 +44,7 @@ class BunTransport implements Transport {
       this.queue.shift();
     }
     if (this.ending) this.socket.end();
-    this.sink.onDrain();
+    this.onDrain();
   }
 
   get bufferedAmount(): number {
@@ -77,7 +79,7 @@ export const bunTransport: TransportFactory = (options: ConnectOptions, sink: Tr
         return;
       }
       socket.setNoDelay(true);
-      transport = new BunTransport(socket, sink);
+      transport = new BunTransport(socket, () => sink.onDrain());
       settled = true;
       resolve(transport);
     };
@@ -86,84 +88,144 @@ export const bunTransport: TransportFactory = (options: ConnectOptions, sink: Tr
       settled = true;
       reject(error);
     };
-    Bun.connect({
-      hostname: host,
-      port,
-      tls: secure
-        ? {
-            serverName: options.servername,
-            rejectUnauthorized: options.rejectUnauthorized,
-            ca: options.ca,
-            cert: options.cert,
-            key: options.key,
-            passphrase: options.passphrase,
-          }
-        : undefined,
-      socket: {
+    const tls = secure
+      ? {
+          serverName: options.servername,
+          rejectUnauthorized: options.rejectUnauthorized,
+          ca: options.ca,
+          cert: options.cert,
+          key: options.key,
+          passphrase: options.passphrase,
+        }
+      : undefined;
+    const handlers: Bun.SocketHandler<undefined> = {
+      open(socket) {
+        if (aborted()) socket.terminate();
+        else if (secure) connecting = socket;
+        else open(socket);
+      },
+      handshake(socket, success, authorizationError) {
+        if (success || (authorizationError && !options.rejectUnauthorized)) open(socket);
+        else {
+          fail(
+            new WebSocketError(
+              'ERR_TLS',
+              `TLS handshake with ${where} failed: ${authorizationError?.message ?? 'not authorized'}`,
+              { cause: authorizationError },
+            ),
+          );
+          socket.terminate();
+        }
+      },
+      data(_socket, data) {
+        sink.onChunk(data);
+      },
+      end(socket) {
+        // The peer's FIN: Bun keeps our side open unless told; nothing more can come, so close it.
+        socket.end();
+      },
+      drain() {
+        transport?.flush();
+      },
+      error(_socket, error) {
+        lastError = error;
+        fail(
+          new WebSocketError(secure ? 'ERR_TLS' : 'ERR_CONNECT', `Connection to ${where} failed: ${error.message}`, {
+            cause: error,
+          }),
+        );
+      },
+      connectError(_socket, error) {
+        const code = (error as { code?: string }).code;
+        fail(
+          new WebSocketError(
+            'ERR_CONNECT',
+            `Could not connect to ${where}: ${code ? `${code}: ` : ''}${error.message}`,
+            { cause: error },
+          ),
+        );
+      },
+      close(_socket, error) {
+        connecting = null;
+        if (transport) sink.onClose(error ?? lastError);
+        else
+          fail(
+            new WebSocketError(
+              secure ? 'ERR_TLS' : 'ERR_CONNECT',
+              `Connection to ${where} closed while connecting${error ? `: ${error.message}` : ''}`,
+            ),
+          );
+      },
+    };
+    const { tunnel } = options;
+    const connected = tunnel
+      ? Bun.connect({ hostname: tunnel.host, port: tunnel.port, socket: tunnelHandlers(tunnel) })
+      : Bun.connect({ hostname: host, port, tls, socket: handlers });
+    connected.catch((error: Error) => {
+      const reason = error.message;
+      fail(
+        tunnel
+          ? tunnel.unreachable(reason, error)
+          : new WebSocketError('ERR_CONNECT', `Could not connect to ${where}: ${reason}`, { cause: error }),
+      );
+    });
+
+    /**
+     * Through a proxy: the raw socket to it runs the tunnel, then carries the connection (ws:) or, once
+     * upgraded, the TLS socket's bytes, which `handlers` then serve.
+     */
+    function tunnelHandlers(tunnel: Tunnel): Bun.SocketHandler<undefined> {
+      let stage: 'proxy' | 'tunnel' | 'plain' | 'tls' = 'proxy';
+      let raw: BunTransport | null = null;
+      return {
         open(socket) {
-          if (aborted()) socket.terminate();
-          else if (secure) connecting = socket;
-          else open(socket);
-        },
-        handshake(socket, success, authorizationError) {
-          if (success || (authorizationError && !options.rejectUnauthorized)) open(socket);
-          else {
-            fail(
-              new WebSocketError(
-                'ERR_TLS',
-                `TLS handshake with ${where} failed: ${authorizationError?.message ?? 'not authorized'}`,
-                { cause: authorizationError },
-              ),
-            );
-            socket.terminate();
-          }
+          if (aborted()) return socket.terminate();
+          connecting = socket;
+          stage = 'tunnel';
+          raw = new BunTransport(socket, () => {});
+          tunnel.open((bytes) => raw?.write(bytes));
+          tunnel.opened.then(() => {
+            raw = null;
+            if (!tls) {
+              stage = 'plain';
+              open(socket);
+            } else {
+              stage = 'tls';
+              socket.upgradeTLS({ tls, socket: handlers });
+            }
+          }, fail);
         },
         data(_socket, data) {
-          sink.onChunk(data);
-        },
-        end(socket) {
-          // The peer's FIN: Bun keeps our side open unless told; nothing more can come, so close it.
-          socket.end();
+          if (stage === 'tunnel') tunnel.receive(data);
+          else if (stage === 'plain') sink.onChunk(data);
         },
         drain() {
-          transport?.flush();
+          if (stage === 'tunnel') raw?.flush();
+          else if (stage === 'plain') transport?.flush();
+        },
+        end(socket) {
+          socket.end();
         },
         error(_socket, error) {
           lastError = error;
-          fail(
-            new WebSocketError(secure ? 'ERR_TLS' : 'ERR_CONNECT', `Connection to ${where} failed: ${error.message}`, {
-              cause: error,
-            }),
-          );
         },
         connectError(_socket, error) {
           const code = (error as { code?: string }).code;
-          fail(
-            new WebSocketError(
-              'ERR_CONNECT',
-              `Could not connect to ${where}: ${code ? `${code}: ` : ''}${error.message}`,
-              { cause: error },
-            ),
-          );
+          fail(tunnel.unreachable(`${code ? `${code}: ` : ''}${error.message}`, error));
         },
         close(_socket, error) {
-          connecting = null;
-          if (transport) sink.onClose(error ?? lastError);
-          else
-            fail(
-              new WebSocketError(
-                secure ? 'ERR_TLS' : 'ERR_CONNECT',
-                `Connection to ${where} closed while connecting${error ? `: ${error.message}` : ''}`,
-              ),
-            );
+          if (stage === 'tunnel') tunnel.closed(error ?? lastError);
+          else if (stage === 'plain') handlers.close?.(_socket, error);
         },
-      },
-    }).catch((error: Error) =>
-      fail(new WebSocketError('ERR_CONNECT', `Could not connect to ${where}: ${error.message}`, { cause: error })),
-    );
+      };
+    }
   });
 
-const bunPlatform: Platform = { transport: bunTransport, compressor: zlibCompressor };
+const bunPlatform: Platform = {
+  transport: bunTransport,
+  compressor: zlibCompressor,
+  env: (name) => process.env[name],
+};
 
 export class WebSocket extends BaseWebSocket {
   constructor(url: string | URL, protocols: string | string[] = [], options: ClientOptions = {}) {

@@ -6,6 +6,7 @@ import { BaseWebSocket, bindConnect, type ClientOptions, type Connect } from '..
 import { WebSocketError } from '../src/protocol/errors.ts';
 import type { Platform } from '../src/platform.ts';
 import { pakoCompressor } from '../src/deflate/pako-compressor.ts';
+import type { Tunnel } from '../src/proxy/tunnel.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
 
 const READ_MIN = 1024;
@@ -97,6 +98,29 @@ class DenoTransport implements Transport {
   }
 }
 
+/** A proxy's tunnel over `conn`: returns once it is open, with no read pending; throws its ERR_PROXY. */
+async function runTunnel(conn: Deno.Conn, tunnel: Tunnel): Promise<void> {
+  let writes = Promise.resolve();
+  const writeAll = async (bytes: Uint8Array) => {
+    for (let at = 0; at < bytes.length; ) at += await conn.write(bytes.subarray(at));
+  };
+  tunnel.open((bytes) => {
+    writes = writes.then(() => writeAll(bytes)).catch((error: Error) => tunnel.closed(error));
+  });
+  const buffer = new Uint8Array(1024);
+  try {
+    // receive() settles the tunnel synchronously: once it has, no read is left pending on the socket.
+    while (!tunnel.settled) {
+      const n = await conn.read(buffer);
+      if (n === null) tunnel.closed();
+      else tunnel.receive(buffer.subarray(0, n));
+    }
+  } catch (error) {
+    tunnel.closed(error as Error);
+  }
+  await tunnel.opened;
+}
+
 export const denoTransport: TransportFactory = async (options: ConnectOptions, sink: TransportSink) => {
   const { host, port, secure } = options;
   const where = `${secure ? 'wss' : 'ws'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -110,15 +134,23 @@ export const denoTransport: TransportFactory = async (options: ConnectOptions, s
   // Only connectTls takes a client certificate (startTls does not); its handshake runs below, as startTls's.
   const clientCertificate =
     secure && options.cert !== undefined && options.key !== undefined ? { cert: options.cert, key: options.key } : null;
+  const { tunnel } = options;
+  if (tunnel && clientCertificate) {
+    throw new WebSocketError(
+      'ERR_TLS',
+      `Deno cannot send a client certificate through a proxy (${where} through ${tunnel.display}): Deno.startTls takes none`,
+    );
+  }
   let conn: Deno.Conn;
   try {
     conn = clientCertificate
       ? await Deno.connectTls({ hostname: host, port, caCerts, ...clientCertificate })
-      : await Deno.connect({ hostname: host, port, transport: 'tcp' });
+      : await Deno.connect({ hostname: tunnel?.host ?? host, port: tunnel?.port ?? port, transport: 'tcp' });
   } catch (error) {
-    throw new WebSocketError('ERR_CONNECT', `Could not connect to ${where}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    const reason = (error as Error).message;
+    throw tunnel
+      ? tunnel.unreachable(reason, error)
+      : new WebSocketError('ERR_CONNECT', `Could not connect to ${where}: ${reason}`, { cause: error });
   }
   if (!clientCertificate) (conn as Deno.TcpConn).setNoDelay(true);
   if (options.signal?.aborted) {
@@ -135,6 +167,15 @@ export const denoTransport: TransportFactory = async (options: ConnectOptions, s
     }
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (tunnel) {
+    try {
+      await runTunnel(conn, tunnel);
+    } catch (error) {
+      options.signal?.removeEventListener('abort', onAbort);
+      onAbort();
+      throw error;
+    }
+  }
   if (secure) {
     let tlsConn: Deno.TlsConn | undefined = clientCertificate ? (conn as Deno.TlsConn) : undefined;
     try {
@@ -170,7 +211,11 @@ export const denoTransport: TransportFactory = async (options: ConnectOptions, s
   return new DenoTransport(conn, sink);
 };
 
-const denoPlatform: Platform = { transport: denoTransport, compressor: pakoCompressor };
+const denoPlatform: Platform = {
+  transport: denoTransport,
+  compressor: pakoCompressor,
+  env: (name) => Deno.env.get(name),
+};
 
 export class WebSocket extends BaseWebSocket {
   constructor(url: string | URL, protocols: string | string[] = [], options: ClientOptions = {}) {

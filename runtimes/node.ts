@@ -4,6 +4,7 @@ import tls from 'node:tls';
 import { BaseWebSocket, bindConnect, type ClientOptions, type Connect } from '../src/api.ts';
 import { WebSocketError } from '../src/protocol/errors.ts';
 import type { Platform } from '../src/platform.ts';
+import type { Tunnel } from '../src/proxy/tunnel.ts';
 import { zlibCompressor } from './zlib-compressor.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
 
@@ -48,23 +49,91 @@ function describe(error: NodeJS.ErrnoException): string {
   return error.code ? `${error.code}: ${error.message}` : error.message;
 }
 
+/** TLS to the target: what tls.connect needs beside the socket or address. */
+function tlsOptionsOf(options: ConnectOptions): tls.ConnectionOptions {
+  return {
+    servername: net.isIP(options.servername) ? undefined : options.servername,
+    rejectUnauthorized: options.rejectUnauthorized,
+    ca: options.ca,
+    cert: options.cert,
+    key: options.key,
+    passphrase: options.passphrase,
+  };
+}
+
+function tlsFailure(where: string, error: Error): WebSocketError {
+  return new WebSocketError(
+    'ERR_TLS',
+    `TLS handshake with ${where} failed: ${describe(error as NodeJS.ErrnoException)}`,
+    {
+      cause: error,
+    },
+  );
+}
+
+/** Through a proxy: TCP to the proxy, its tunnel, then TLS over the same socket for wss:. */
+function tunnelledTransport(options: ConnectOptions, tunnel: Tunnel, sink: TransportSink): Promise<Transport> {
+  const { host, port, secure } = options;
+  const where = `${secure ? 'wss' : 'ws'}://${host.includes(':') ? `[${host}]` : host}:${port} (through ${tunnel.display})`;
+  const tlsOptions = secure ? tlsOptionsOf(options) : null;
+  let signal = options.signal;
+  return new Promise<Transport>((resolve, reject) => {
+    const raw = net.connect({ host: tunnel.host, port: tunnel.port, noDelay: true });
+    let socket: net.Socket = raw;
+    let stage: 'proxy' | 'tunnel' | 'tls' | 'open' = 'proxy';
+    let lastError: Error | undefined;
+    const abort = () => socket.destroy();
+    signal?.addEventListener('abort', abort, { once: true });
+    const opened = (s: net.Socket) => {
+      stage = 'open';
+      signal?.removeEventListener('abort', abort);
+      signal = undefined;
+      s.on('data', (chunk: Buffer) => sink.onChunk(chunk));
+      resolve(new NodeTransport(s, sink));
+    };
+    const toTunnel = (chunk: Buffer) => tunnel.receive(chunk);
+    raw.once('connect', () => {
+      stage = 'tunnel';
+      raw.on('data', toTunnel);
+      tunnel.open((bytes) => raw.write(bytes));
+    });
+    raw.on('error', (error: NodeJS.ErrnoException) => {
+      lastError = error;
+      if (stage === 'proxy') reject(tunnel.unreachable(describe(error), error));
+    });
+    raw.on('close', () => {
+      if (stage === 'tunnel') tunnel.closed(lastError);
+      else if (stage === 'open' && socket === raw) sink.onClose(lastError);
+    });
+    tunnel.opened.then(() => {
+      raw.off('data', toTunnel);
+      if (!tlsOptions) {
+        opened(raw);
+        return;
+      }
+      stage = 'tls';
+      const secured = tls.connect({ socket: raw, ...tlsOptions });
+      socket = secured;
+      secured.once('secureConnect', () => opened(secured));
+      secured.on('error', (error: Error) => {
+        lastError = error;
+        if (stage === 'tls') reject(tlsFailure(where, error));
+      });
+      secured.on('close', () => {
+        if (stage === 'open') sink.onClose(lastError);
+        else reject(new WebSocketError('ERR_TLS', `Connection to ${where} closed during the TLS handshake`));
+      });
+    }, reject);
+  });
+}
+
 export const nodeTransport: TransportFactory = (options: ConnectOptions, sink: TransportSink) => {
+  if (options.tunnel) return tunnelledTransport(options, options.tunnel, sink);
   // Only these are kept by the socket's listeners, not the options (an open connection keeps nothing of
   // the abort signal, nor the signal anything of it).
   const { host, port, secure } = options;
   let signal = options.signal;
-  const tlsOptions = secure
-    ? {
-        host,
-        port,
-        servername: net.isIP(options.servername) ? undefined : options.servername,
-        rejectUnauthorized: options.rejectUnauthorized,
-        ca: options.ca,
-        cert: options.cert,
-        key: options.key,
-        passphrase: options.passphrase,
-      }
-    : null;
+  const tlsOptions = secure ? { host, port, ...tlsOptionsOf(options) } : null;
   return new Promise<Transport>((resolve, reject) => {
     let socket: net.Socket;
     if (tlsOptions) {
@@ -102,7 +171,7 @@ export const nodeTransport: TransportFactory = (options: ConnectOptions, sink: T
       const where = `${secure ? 'wss' : 'ws'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
       reject(
         secure && tcpConnected
-          ? new WebSocketError('ERR_TLS', `TLS handshake with ${where} failed: ${describe(error)}`, { cause: error })
+          ? tlsFailure(where, error)
           : new WebSocketError('ERR_CONNECT', `Could not connect to ${where}: ${describe(error)}`, { cause: error }),
       );
     });
@@ -114,7 +183,11 @@ export const nodeTransport: TransportFactory = (options: ConnectOptions, sink: T
   });
 };
 
-const nodePlatform: Platform = { transport: nodeTransport, compressor: zlibCompressor };
+const nodePlatform: Platform = {
+  transport: nodeTransport,
+  compressor: zlibCompressor,
+  env: (name) => process.env[name],
+};
 
 export class WebSocket extends BaseWebSocket {
   constructor(url: string | URL, protocols: string | string[] = [], options: ClientOptions = {}) {

@@ -1,4 +1,5 @@
 // What the engine needs from a runtime: a connected byte stream. runtimes/*.ts implement it.
+import type { Tunnel } from './proxy/tunnel.ts';
 
 export interface ConnectOptions {
   host: string;
@@ -15,6 +16,11 @@ export interface ConnectOptions {
   key?: string;
   /** TLS: the passphrase of an encrypted `key` (Node, Bun). */
   passphrase?: string;
+  /**
+   * Through a proxy: connect to the tunnel's host and port, run the tunnel over that connection, then
+   * go on over it (TLS to `servername` when `secure`). Failures before the tunnel opened are ERR_PROXY.
+   */
+  tunnel?: Tunnel;
   /** Aborted when the opening handshake is given up (timeout, close()): stop connecting. */
   signal?: AbortSignal;
 }
@@ -48,7 +54,7 @@ export interface Transport {
 }
 
 /**
- * Opens a connection. Rejects with an Error whose `code` is 'ERR_CONNECT' or 'ERR_TLS' (a WebSocketError)
+ * Opens a connection. Rejects with an Error whose `code` is 'ERR_CONNECT', 'ERR_PROXY' or 'ERR_TLS' (a WebSocketError)
  * when the TCP connection or the TLS handshake fails.
  */
 export type TransportFactory = (options: ConnectOptions, sink: TransportSink) => Promise<Transport>;

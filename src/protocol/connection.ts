@@ -5,7 +5,8 @@
 import { Opcode, Role } from '../codec/abi.ts';
 import { Codec } from '../codec/codec.ts';
 import type { Platform } from '../platform.ts';
-import type { Transport, TransportFactory, TransportSink } from '../transport.ts';
+import type { Transport, TransportSink } from '../transport.ts';
+import { type ProxyChooser, proxyChooser, tunnelTo } from '../proxy/proxy.ts';
 import { CloseHandshake, isSendableCloseCode } from './close-handshake.ts';
 import { type HandshakeResponse, WebSocketError } from './errors.ts';
 import { Keepalive } from './keepalive.ts';
@@ -82,6 +83,8 @@ export class Connection implements TransportSink, ReceiverOwner {
   private visited: string[] | null = null;
   private attempt = 0;
   private readonly options: ClientOptions;
+  // The proxy each endpoint is reached through (null: every one directly).
+  private readonly proxyFor: ProxyChooser | null;
   private readonly listener: ConnectionListener;
   private readonly codec: Codec;
   private readonly receiver: Receiver;
@@ -121,6 +124,7 @@ export class Connection implements TransportSink, ReceiverOwner {
     this.listener = listener;
     this.options = options;
     this.handshake = this.openingHandshake();
+    this.proxyFor = proxyChooser(options.proxy, platform.env);
     this.codec = new Codec({ role: Role.Client, maxMessage: options.maxMessage, backend: options.backend });
     this.receiver = new Receiver(this.codec, this);
     this.sender = new Sender(
@@ -142,21 +146,21 @@ export class Connection implements TransportSink, ReceiverOwner {
       return;
     }
     signal?.addEventListener('abort', this.onAbort);
-    this.start(platform.transport);
+    this.start();
   }
 
   /** Connects (the handshake timer runs from here, over every redirect), sends the request once the transport is up. */
-  private start(factory: TransportFactory): void {
+  private start(): void {
     const timeout = this.options.handshakeTimeout ?? defaults.handshakeTimeout;
     this.handshakeTimer = setTimeout(() => {
       const message = `Opening handshake with ${this.where} timed out after ${timeout} ms`;
       this.failHandshake(new WebSocketError('ERR_HANDSHAKE_TIMEOUT', message));
     }, timeout);
-    this.connectTo(factory);
+    this.connectTo();
   }
 
   /** One attempt: a transport to the current endpoint, and the handshake over it. */
-  private connectTo(factory: TransportFactory): void {
+  private connectTo(): void {
     const handshake = this.handshake;
     void handshake.keyReady.then(() => {
       if (handshake !== this.handshake) return;
@@ -167,7 +171,8 @@ export class Connection implements TransportSink, ReceiverOwner {
     });
     const { host, port, secure } = this.endpoint;
     const { servername, rejectUnauthorized, ca, cert, key, passphrase } = this.options;
-    const connected = factory(
+    const proxy = this.proxyFor?.(this.endpoint) ?? null;
+    const connected = this.platform.transport(
       {
         host,
         port,
@@ -178,6 +183,7 @@ export class Connection implements TransportSink, ReceiverOwner {
         cert,
         key,
         passphrase,
+        tunnel: proxy ? tunnelTo(proxy, this.endpoint) : undefined,
         signal: this.abort?.signal,
       },
       this.options.followRedirects ? this.sinkFor(this.attempt) : this,
@@ -595,7 +601,7 @@ export class Connection implements TransportSink, ReceiverOwner {
     this.endpoint = parseEndpoint(target);
     this.where = this.endpoint.display;
     this.handshake = this.openingHandshake();
-    this.connectTo(this.platform.transport);
+    this.connectTo();
     return true;
   }
 

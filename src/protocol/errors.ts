@@ -14,6 +14,7 @@ export type WebSocketErrorCode =
   | 'ERR_CLOSE_TIMEOUT' // the peer did not answer our close frame within closeTimeout
   | 'ERR_ABORTED' // the `signal` option aborted connecting
   | 'ERR_PING_TIMEOUT' // keepalive: nothing came within pongTimeout of a ping; closed with 1011
+  | 'ERR_PROXY' // the proxy could not be reached, refused the tunnel (`status`: its HTTP status or SOCKS5 reply), or broke
   | 'ERR_REDIRECT' // followRedirects: a loop, too many hops, a bad Location or a downgrade from wss
   | 'ERR_INTERNAL'; // the engine itself failed (memory exhausted, a bug): closed with 1011
 
@@ -28,7 +29,10 @@ export interface HandshakeResponse {
 
 export class WebSocketError extends Error {
   readonly code: WebSocketErrorCode;
-  /** For ERR_HANDSHAKE_STATUS: the HTTP status the server answered with, and the whole answer. */
+  /**
+   * For ERR_HANDSHAKE_STATUS: the HTTP status the server answered with, and the whole answer. For
+   * ERR_PROXY: the proxy's HTTP status, or its SOCKS5 reply code.
+   */
   readonly status?: number;
   readonly response?: HandshakeResponse;
   /** For ERR_PROTOCOL: the close code sent to the peer (1002, 1007, 1009) and the codec's error kind. */

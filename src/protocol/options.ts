@@ -53,6 +53,12 @@ export interface ClientOptions {
   allowInsecureRedirect?: boolean;
   /** The Origin header to send (a `headers` entry for Origin wins). */
   origin?: string;
+  /**
+   * Connect through a proxy: `http://[user:pass@]host:port` (HTTP CONNECT), `socks5://` or `socks5h://`
+   * (SOCKS5, the proxy resolving names; username/password when given), or 'env' for HTTPS_PROXY (wss:),
+   * HTTP_PROXY (ws:), ALL_PROXY and NO_PROXY, read as undici's EnvHttpProxyAgent reads them.
+   */
+  proxy?: string | URL;
   /** Keepalive: a ping after this many ms in which nothing was received (default: none). */
   pingInterval?: number;
   /** Keepalive: fail with ERR_PING_TIMEOUT, closing with 1011, when nothing comes this many ms after a ping (default 10000). */
@@ -108,7 +114,10 @@ export function validateOptions(options: ClientOptions): void {
   checkType('allowInsecureRedirect', options.allowInsecureRedirect, 'boolean');
   checkNumber('maxRedirects', options.maxRedirects, 0, 100);
   validateDeflateOptions(options.perMessageDeflate);
-  const { signal } = options;
+  const { proxy, signal } = options;
+  if (proxy !== undefined && typeof proxy !== 'string' && !(proxy instanceof URL)) {
+    throw new TypeError(`The proxy option must be a URL string, a URL or 'env', got ${typeof proxy}`);
+  }
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError('The signal option must be an AbortSignal');
   }

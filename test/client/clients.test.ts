@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { beastBinaries, startBeastServer, type BeastServer } from '../../server/beast.ts';
 import { type DeflateServer, startDeflateServer } from './deflate-server.ts';
 import { type MtlsServer, startMtlsServer } from './mtls-server.ts';
+import { BLOCKED_HOST, PROXY_PASSWORD, PROXY_USER, type ProxyServers, startProxyServers } from './proxy-servers.ts';
 import type { SuiteConfig } from './run-suite.ts';
 import { runProcess } from '../../bench/run-process.ts';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.ts';
@@ -98,6 +99,7 @@ describe('clients on Node, Bun and Deno against real servers', () => {
   let beast: BeastServer | undefined;
   let deflate: DeflateServer | undefined;
   let mtls: MtlsServer | undefined;
+  let proxies: ProxyServers | undefined;
   let config: SuiteConfig;
 
   before(async () => {
@@ -112,11 +114,22 @@ describe('clients on Node, Bun and Deno against real servers', () => {
     beast = await startBeastServer();
     deflate = await startDeflateServer();
     mtls = await startMtlsServer(certs);
+    proxies = await startProxyServers();
+    const { httpProxy, socksProxy, hangingProxy, statsUrl } = proxies;
     config = {
       mtlsUrl: mtls.url,
       scriptedUrl: scripted.url,
       deflateUrl: deflate.url,
       refusedUrl: `ws://127.0.0.1:${await refusedPort()}/`,
+      proxies: {
+        httpProxy,
+        socksProxy,
+        hangingProxy,
+        statsUrl,
+        user: PROXY_USER,
+        password: PROXY_PASSWORD,
+        blockedHost: BLOCKED_HOST,
+      },
       beastUrl: beast.url,
       beastTlsUrl: beast.tlsUrl,
       beastCa: readFileSync(bins.cert, 'utf8'),
@@ -125,7 +138,7 @@ describe('clients on Node, Bun and Deno against real servers', () => {
   });
 
   after(async () => {
-    await Promise.allSettled([scripted?.stop(), beast?.stop(), deflate?.stop(), mtls?.stop()]);
+    await Promise.allSettled([scripted?.stop(), beast?.stop(), deflate?.stop(), mtls?.stop(), proxies?.stop()]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -3,6 +3,10 @@ import { connect, WebSocket } from '../../runtimes/node.ts';
 import { startEchoServers } from './echo-server-node.ts';
 import { runSuite, suiteEnv, type SuiteConfig } from './run-suite.ts';
 
+const setEnv = (name: string, value: string | undefined) => {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+};
 const config = JSON.parse(process.env.WSTEST_CONFIG ?? '') as SuiteConfig;
 const echo = await startEchoServers({ cert: config.cert, key: config.key });
-await runSuite(suiteEnv('node', { connect, WebSocket }, config, echo), config, echo);
+await runSuite(suiteEnv('node', { connect, WebSocket, setEnv }, config, echo), config, echo);

@@ -3,11 +3,12 @@
 // builds the Env and calls runSuite. One JSON line per scenario goes to stdout: {name, ok, error, ms}.
 // Nothing here calls exit: a socket or timer a scenario leaks keeps the process alive, and the parent
 // (clients.test.ts) turns that hang into a failure.
-import { scenarios as clientScenarios, type Env } from './scenarios.ts';
+import { scenarios as clientScenarios, type Env, type SuiteProxies } from './scenarios.ts';
 import { deflateScenarios } from './deflate-scenarios.ts';
+import { proxyScenarios } from './proxy-scenarios.ts';
 import { whatwgScenarios } from './whatwg-scenarios.ts';
 
-const scenarios = [...clientScenarios, ...whatwgScenarios, ...deflateScenarios];
+const scenarios = [...clientScenarios, ...whatwgScenarios, ...deflateScenarios, ...proxyScenarios];
 
 export interface EchoServers {
   url: string;
@@ -29,6 +30,7 @@ export interface SuiteConfig {
   clientKey: string;
   clientKeyEncrypted: string;
   refusedUrl: string;
+  proxies: SuiteProxies;
   beastUrl: string;
   beastTlsUrl: string;
   /** PEM of the Beast server's own certificate, trusted as a CA for its TLS port. */
@@ -48,7 +50,7 @@ const DEFAULT_TIMEOUT = 20_000;
 /** The environment the scenarios see, from the parent's config and the runtime's client and servers. */
 export function suiteEnv(
   runtime: Env['runtime'],
-  client: Pick<Env, 'connect' | 'WebSocket'>,
+  client: Pick<Env, 'connect' | 'WebSocket' | 'setEnv'>,
   config: SuiteConfig,
   echo: EchoServers,
 ): Env {
@@ -69,6 +71,7 @@ export function suiteEnv(
     clientKey: config.clientKey,
     clientKeyEncrypted: config.clientKeyEncrypted,
     refusedUrl: config.refusedUrl,
+    proxies: config.proxies,
   };
 }
 

@@ -3,6 +3,10 @@ import { connect, WebSocket } from '../../runtimes/bun.ts';
 import { startEchoServers } from './echo-server.bun.ts';
 import { runSuite, suiteEnv, type SuiteConfig } from './run-suite.ts';
 
+const setEnv = (name: string, value: string | undefined) => {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+};
 const config = JSON.parse(Bun.env.WSTEST_CONFIG ?? '') as SuiteConfig;
 const echo = startEchoServers({ cert: config.cert, key: config.key });
-await runSuite(suiteEnv('bun', { connect, WebSocket }, config, echo), config, echo);
+await runSuite(suiteEnv('bun', { connect, WebSocket, setEnv }, config, echo), config, echo);

@@ -3,6 +3,8 @@ import { connect, WebSocket } from '../../runtimes/deno.ts';
 import { startEchoServers } from './echo-server.deno.ts';
 import { runSuite, suiteEnv, type SuiteConfig } from './run-suite.ts';
 
+const setEnv = (name: string, value: string | undefined) =>
+  value === undefined ? Deno.env.delete(name) : Deno.env.set(name, value);
 const config = JSON.parse(Deno.env.get('WSTEST_CONFIG') ?? '') as SuiteConfig;
 const echo = startEchoServers({ cert: config.cert, key: config.key });
-await runSuite(suiteEnv('deno', { connect, WebSocket }, config, echo), config, echo);
+await runSuite(suiteEnv('deno', { connect, WebSocket, setEnv }, config, echo), config, echo);

@@ -35,6 +35,20 @@ export interface Env {
   clientKeyEncrypted: string;
   /** A port nothing listens on. */
   refusedUrl: string;
+  /** Real proxies in the parent (test/client/proxy-servers.ts), their credentials and a host they refuse. */
+  proxies: SuiteProxies;
+  /** Sets (undefined: removes) an environment variable of this process, for `proxy: 'env'`. */
+  setEnv(name: string, value: string | undefined): void;
+}
+
+export interface SuiteProxies {
+  httpProxy: string;
+  socksProxy: string;
+  hangingProxy: string;
+  statsUrl: string;
+  user: string;
+  password: string;
+  blockedHost: string;
 }
 
 export interface Scenario {
