@@ -44,8 +44,7 @@ export function parseEndpoint(input: string | URL): Endpoint {
   const href = url.href;
   let authorization: string | null = null;
   if (url.username !== '' || url.password !== '') {
-    const credentials = `${decode(url.username)}:${decode(url.password)}`;
-    authorization = `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(credentials)))}`;
+    authorization = basicCredentials(decodeComponent(url.username), decodeComponent(url.password));
     url.username = '';
     url.password = '';
   }
@@ -66,7 +65,13 @@ function redact(text: string): string {
   return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
 }
 
-function decode(component: string): string {
+/** `Basic …` for a user and password (RFC 7617, UTF-8). */
+export function basicCredentials(user: string, password: string): string {
+  return `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(`${user}:${password}`)))}`;
+}
+
+/** A URL's userinfo component, percent-decoded. */
+export function decodeComponent(component: string): string {
   try {
     return decodeURIComponent(component);
   } catch {

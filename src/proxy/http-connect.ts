@@ -1,6 +1,7 @@
 // An HTTP proxy's tunnel (RFC 9110 §9.3.6): CONNECT host:port, with Basic credentials when the proxy
 // URL has them; any 2xx answer opens the tunnel.
 import { parseResponseHead } from '../protocol/handshake.ts';
+import { basicCredentials } from '../protocol/url.ts';
 import { Tunnel } from './tunnel.ts';
 
 export class HttpConnectTunnel extends Tunnel {
@@ -9,8 +10,7 @@ export class HttpConnectTunnel extends Tunnel {
     let request = `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n`;
     const { username, password } = this.proxy;
     if (username !== null) {
-      const credentials = new TextEncoder().encode(`${username}:${password ?? ''}`);
-      request += `Proxy-Authorization: Basic ${btoa(String.fromCharCode(...credentials))}\r\n`;
+      request += `Proxy-Authorization: ${basicCredentials(username, password ?? '')}\r\n`;
     }
     this.write(new TextEncoder().encode(`${request}\r\n`));
   }

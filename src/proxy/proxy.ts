@@ -2,7 +2,7 @@
 // through. 'env' reads the variables the way undici's EnvHttpProxyAgent does (lower case first; for
 // wss: https_proxy, then http_proxy; NO_PROXY entries are exact hosts, `.suffix` or `*.suffix`, with
 // an optional `:port`, and `*` alone turns proxying off), with ALL_PROXY as the last resort, as curl.
-import type { Endpoint } from '../protocol/url.ts';
+import { decodeComponent, type Endpoint } from '../protocol/url.ts';
 import { HttpConnectTunnel } from './http-connect.ts';
 import { Socks5Tunnel } from './socks5.ts';
 import type { Tunnel } from './tunnel.ts';
@@ -44,8 +44,8 @@ export function parseProxy(value: string, source: string): ProxyEndpoint {
   if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '') {
     throw new TypeError(`${source}: a proxy URL has no path, query or fragment`);
   }
-  const username = url.username === '' && url.password === '' ? null : decode(url.username);
-  const password = username === null ? null : decode(url.password);
+  const username = url.username === '' && url.password === '' ? null : decodeComponent(url.username);
+  const password = username === null ? null : decodeComponent(url.password);
   if (scheme !== 'http' && username !== null && (utf8Length(username) > 255 || utf8Length(password ?? '') > 255)) {
     throw new RangeError(`${source}: SOCKS5 credentials are at most 255 bytes each`);
   }
@@ -111,14 +111,6 @@ export function noProxyMatcher(value: string): (host: string, port: number) => b
       return name.endsWith(entry.host.replace(/^\*/, ''));
     });
   };
-}
-
-function decode(component: string): string {
-  try {
-    return decodeURIComponent(component);
-  } catch {
-    return component;
-  }
 }
 
 function utf8Length(text: string): number {
