@@ -1,5 +1,12 @@
 // Bun: Bun.connect (plain and TLS). Bun hands over its own buffers: each chunk is copied once into WASM memory.
-import { BaseWebSocket, bindConnect, type ClientOptions, type Connect } from '../src/api.ts';
+import {
+  BaseWebSocket,
+  BaseWebSocketStream,
+  bindConnect,
+  type ClientOptions,
+  type Connect,
+  type WebSocketStreamOptions,
+} from '../src/api.ts';
 import { WebSocketError } from '../src/protocol/errors.ts';
 import type { Platform } from '../src/platform.ts';
 import type { Tunnel } from '../src/proxy/tunnel.ts';
@@ -58,6 +65,12 @@ class BunTransport implements Transport {
   private ending = false;
   destroy(): void {
     this.socket.terminate();
+  }
+  pause(): void {
+    this.socket.pause();
+  }
+  resume(): void {
+    this.socket.resume();
   }
 }
 
@@ -230,6 +243,12 @@ const bunPlatform: Platform = {
 export class WebSocket extends BaseWebSocket {
   constructor(url: string | URL, protocols: string | string[] = [], options: ClientOptions = {}) {
     super(url, protocols, options, bunPlatform);
+  }
+}
+/** The WHATWG WebSocketStream proposal (as Deno and undici ship it). */
+export class WebSocketStream extends BaseWebSocketStream {
+  constructor(url: string | URL, options: WebSocketStreamOptions = {}) {
+    super(url, options, bunPlatform);
   }
 }
 export const connect: Connect = bindConnect(bunPlatform);

@@ -2,7 +2,14 @@
 // receives, and hands the bytes over to be copied once into the shared receive area: a pending read
 // holds its buffer until data comes, so reading into WASM memory would cost every idle connection a
 // receive buffer there, and reads that run concurrently could not share one area.
-import { BaseWebSocket, bindConnect, type ClientOptions, type Connect } from '../src/api.ts';
+import {
+  BaseWebSocket,
+  BaseWebSocketStream,
+  bindConnect,
+  type ClientOptions,
+  type Connect,
+  type WebSocketStreamOptions,
+} from '../src/api.ts';
 import { WebSocketError } from '../src/protocol/errors.ts';
 import type { Platform } from '../src/platform.ts';
 import { pakoCompressor } from '../src/deflate/pako-compressor.ts';
@@ -19,6 +26,8 @@ class DenoTransport implements Transport {
   private readonly queue: Uint8Array[] = [];
   private queued = 0;
   private closed = false;
+  // Set while reading is paused: the read loop waits on it before its next read.
+  private paused: { promise: Promise<void>; resolve: () => void } | null = null;
 
   constructor(
     private readonly conn: Deno.Conn,
@@ -31,6 +40,8 @@ class DenoTransport implements Transport {
     let error: Error | undefined;
     try {
       for (;;) {
+        if (this.paused) await this.paused.promise;
+        if (this.closed) break;
         const buffer = this.readBuffer;
         const n = await this.conn.read(buffer);
         if (n === null) break;
@@ -87,7 +98,19 @@ class DenoTransport implements Transport {
     if (this.closed) return;
     (this.conn as Deno.TcpConn).closeWrite().catch(() => this.destroy());
   }
+  pause(): void {
+    if (this.paused) return;
+    let resolve = () => {};
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.paused = { promise, resolve };
+  }
+  resume(): void {
+    const paused = this.paused;
+    this.paused = null;
+    paused?.resolve();
+  }
   destroy(): void {
+    this.resume(); // a paused read loop ends
     if (this.closed) return;
     this.closed = true;
     try {
@@ -220,6 +243,12 @@ const denoPlatform: Platform = {
 export class WebSocket extends BaseWebSocket {
   constructor(url: string | URL, protocols: string | string[] = [], options: ClientOptions = {}) {
     super(url, protocols, options, denoPlatform);
+  }
+}
+/** The WHATWG WebSocketStream proposal (as Deno and undici ship it). */
+export class WebSocketStream extends BaseWebSocketStream {
+  constructor(url: string | URL, options: WebSocketStreamOptions = {}) {
+    super(url, options, denoPlatform);
   }
 }
 export const connect: Connect = bindConnect(denoPlatform);

@@ -1,7 +1,14 @@
 // Node: node:net (reading straight into WASM memory through `onread`) and node:tls.
 import net from 'node:net';
 import tls from 'node:tls';
-import { BaseWebSocket, bindConnect, type ClientOptions, type Connect } from '../src/api.ts';
+import {
+  BaseWebSocket,
+  BaseWebSocketStream,
+  bindConnect,
+  type ClientOptions,
+  type Connect,
+  type WebSocketStreamOptions,
+} from '../src/api.ts';
 import { WebSocketError } from '../src/protocol/errors.ts';
 import type { Platform } from '../src/platform.ts';
 import type { Tunnel } from '../src/proxy/tunnel.ts';
@@ -42,6 +49,12 @@ class NodeTransport implements Transport {
   }
   destroy(): void {
     this.socket.destroy();
+  }
+  pause(): void {
+    this.socket.pause(); // with `onread` too: the handle stops reading
+  }
+  resume(): void {
+    this.socket.resume();
   }
 }
 
@@ -192,6 +205,12 @@ const nodePlatform: Platform = {
 export class WebSocket extends BaseWebSocket {
   constructor(url: string | URL, protocols: string | string[] = [], options: ClientOptions = {}) {
     super(url, protocols, options, nodePlatform);
+  }
+}
+/** The WHATWG WebSocketStream proposal (as Deno and undici ship it). */
+export class WebSocketStream extends BaseWebSocketStream {
+  constructor(url: string | URL, options: WebSocketStreamOptions = {}) {
+    super(url, options, nodePlatform);
   }
 }
 export const connect: Connect = bindConnect(nodePlatform);

@@ -13,3 +13,5 @@ function unsupported(): never {
 export const WebSocket: never = unsupported();
 /** Not available in a browser: importing this module throws. */
 export const connect: never = unsupported();
+/** Not available in a browser: importing this module throws. */
+export const WebSocketStream: never = unsupported();

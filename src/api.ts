@@ -21,6 +21,13 @@ export {
   type WebSocketErrorEventInit,
   type WebSocketEventMap,
 } from './websocket.ts';
+export {
+  BaseWebSocketStream,
+  READ_AHEAD,
+  type WebSocketCloseInfo,
+  type WebSocketOpenInfo,
+  type WebSocketStreamOptions,
+} from './websocket-stream.ts';
 export type { Connection, ConnectionListener } from './protocol/connection.ts';
 export type { ClientOptions } from './protocol/options.ts';
 export { WebSocketError, type WebSocketErrorCode, type HandshakeResponse } from './protocol/errors.ts';

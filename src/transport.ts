@@ -51,6 +51,9 @@ export interface Transport {
   end(): void;
   /** Closes at once, dropping what is pending. */
   destroy(): void;
+  /** Stops reading from the socket (the peer's writes back up into the kernel and then the peer) until resume(). */
+  pause(): void;
+  resume(): void;
 }
 
 /**

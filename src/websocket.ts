@@ -74,8 +74,21 @@ function protocolList(value: unknown): string[] {
   return [domString(value)];
 }
 
+/**
+ * close()'s checks, step 1 then step 2 (the code before the reason): an InvalidAccessError for a code
+ * a script may not send, a SyntaxError for a reason over 123 bytes of UTF-8.
+ */
+export function checkCloseArguments(code: number | undefined, reason: string | undefined): void {
+  if (code !== undefined && code !== 1000 && !(code >= 3000 && code <= 4999)) {
+    throw new DOMException(`The close code must be 1000 or between 3000 and 4999, got ${code}`, 'InvalidAccessError');
+  }
+  if (reason !== undefined && utf8Length(reason) > 123) {
+    throw new DOMException('The close reason must be at most 123 bytes of UTF-8', 'SyntaxError');
+  }
+}
+
 /** The constructor's SyntaxError cases; other errors (invalid options, headers) are thrown as they are. */
-function asSyntaxError(error: unknown): unknown {
+export function asSyntaxError(error: unknown): unknown {
   const invalidUrl = error instanceof WebSocketError && error.code === 'ERR_INVALID_URL';
   return invalidUrl || error instanceof SyntaxError ? new DOMException((error as Error).message, 'SyntaxError') : error;
 }
@@ -365,16 +378,7 @@ export class BaseWebSocket extends EventTarget {
     // Both arguments are converted first: [Clamp] unsigned short and USVString.
     const closeCode = code === undefined ? undefined : clampedUnsignedShort(code);
     const closeReason = reason === undefined ? undefined : usvString(reason);
-    // Step 1, then step 2: the code is checked before the reason.
-    if (closeCode !== undefined && closeCode !== 1000 && !(closeCode >= 3000 && closeCode <= 4999)) {
-      throw new DOMException(
-        `The close code must be 1000 or between 3000 and 4999, got ${closeCode}`,
-        'InvalidAccessError',
-      );
-    }
-    if (closeReason !== undefined && utf8Length(closeReason) > 123) {
-      throw new DOMException('The close reason must be at most 123 bytes of UTF-8', 'SyntaxError');
-    }
+    checkCloseArguments(closeCode, closeReason);
     const state = this.readyState;
     if (state === CLOSING || state === CLOSED) return;
     this.#closeRequested = true;

@@ -45,6 +45,8 @@ export interface ConnectionListener {
 
 const FIN = 0x80;
 const EMPTY = new Uint8Array(0);
+/** Control frames in one read past which reading waits for the event loop to turn (a flood). */
+const YIELD_AFTER_CONTROL_FRAMES = 1024;
 /** How long the body of a refusal (a 4xx or 5xx) is awaited once its head has come. */
 const BODY_WAIT = 500;
 // Where a socket of a finished attempt (a redirect followed) reads: never looked at.
@@ -110,6 +112,10 @@ export class Connection implements TransportSink, ReceiverOwner {
   // Keepalive, when asked for: reads set `received`, its timer reads and clears it.
   private keepalive: Keepalive | null = null;
   private received = false;
+  // pause(): reading stopped by the user.
+  private paused = false;
+  // Pings and pongs in the read being processed.
+  private controlFrames = 0;
 
   constructor(
     url: string | URL,
@@ -199,6 +205,7 @@ export class Connection implements TransportSink, ReceiverOwner {
         }
         this.transport = transport;
         this.sender.transport = transport;
+        if (this.paused) transport.pause();
         transport.write(handshake.takeRequest());
       },
       (error: unknown) => {
@@ -218,11 +225,38 @@ export class Connection implements TransportSink, ReceiverOwner {
   }
   onRead(n: number): void {
     this.received = true;
-    this.receiver.onRead(n);
+    this.sender.beginRead();
+    try {
+      this.receiver.onRead(n);
+    } finally {
+      this.endRead();
+    }
   }
   onChunk(chunk: Uint8Array): void {
     this.received = true;
-    this.receiver.onChunk(chunk);
+    this.sender.beginRead();
+    try {
+      this.receiver.onChunk(chunk);
+    } finally {
+      this.endRead();
+    }
+  }
+
+  /**
+   * A read is processed: its pongs go out, and after a read full of control frames (a flood) reading
+   * stops until the event loop has turned once, so timers and other connections run: runtimes read a
+   * socket many times per turn while data keeps coming (libuv up to 32 reads).
+   */
+  private endRead(): void {
+    this.sender.endRead();
+    if (this.controlFrames > YIELD_AFTER_CONTROL_FRAMES && this.transport !== null && !this.finished) {
+      const transport = this.transport;
+      transport.pause();
+      setTimeout(() => {
+        if (!this.paused) transport.resume();
+      }, 0);
+    }
+    this.controlFrames = 0;
   }
 
   get connecting(): boolean {
@@ -273,12 +307,14 @@ export class Connection implements TransportSink, ReceiverOwner {
   }
 
   onPing(): void {
+    this.controlFrames++;
     if (!this.closing.sent) this.sender.answerPing(this.codec.payload());
     // Viewed again: answering may have grown memory.
     this.call(() => this.listener.onPing?.(this.codec.payload()));
   }
 
   onPong(payload: Uint8Array): void {
+    this.controlFrames++;
     this.keepalive?.pong();
     if (payload.length === 8) {
       const id = new DataView(payload.buffer, payload.byteOffset, 8).getFloat64(0);
@@ -384,8 +420,31 @@ export class Connection implements TransportSink, ReceiverOwner {
     }
     if (this.readyState !== OPEN) return;
     this.readyState = CLOSING;
+    this.resume();
     this.sendClose(code, reason);
     this.waitForClose();
+  }
+
+  /**
+   * Stops reading from the socket until resume(): messages stop coming (the peer's sends back up into
+   * the kernel's buffers and then the peer), and nothing more is buffered here. Keepalive pings wait
+   * too. close() resumes reading, for the peer's close frame.
+   */
+  pause(): void {
+    if (this.paused || this.finished) return;
+    this.paused = true;
+    this.transport?.pause();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.transport?.resume();
+  }
+
+  /** Whether reading is paused (pause()). */
+  get isPaused(): boolean {
+    return this.paused;
   }
 
   /** Drops the connection at once, without a close handshake. */
@@ -491,7 +550,8 @@ export class Connection implements TransportSink, ReceiverOwner {
       interval,
       this.options.pongTimeout ?? defaults.pongTimeout,
       () => {
-        const received = this.received;
+        // Paused: nothing is read, so silence says nothing about the peer.
+        const received = this.received || this.paused;
         this.received = false;
         return received;
       },

@@ -5,6 +5,7 @@ import { Opcode } from '../codec/abi.ts';
 import type { Codec } from '../codec/codec.ts';
 import type { Transport } from '../transport.ts';
 import type { MessageCompressor } from '../deflate/compressor.ts';
+import { joined } from '../bytes.ts';
 import { nextMaskKey } from './mask-keys.ts';
 
 const FIN = 0x80;
@@ -14,6 +15,9 @@ const encoder = new TextEncoder();
 // Every ping is answered while less than this waits to be sent (Autobahn 2.10 expects a pong per ping);
 // past it, the newest ping's payload waits for the drain: a ping flood costs a fixed amount.
 const PONG_BACKLOG = 64 * 1024;
+// Pings in one read answered each; past this, only the read's newest (RFC 6455 §5.5.3 allows answering
+// only the most recent ping): a read full of pings costs a pong or two, not one per ping.
+const PONGS_PER_READ = 32;
 // The send region grows to hold frames up to this payload size, and no further: WASM memory never
 // shrinks, so a larger frame is built in a JS buffer each time rather than leaving the region that large.
 const TX_REGION_PAYLOAD_MAX = 1024 * 1024 - 16;
@@ -24,6 +28,12 @@ export class Sender {
   // A frame too large for the send region was built outside WASM memory: grow the region at the next safe point.
   private txWanted = 0;
   private pendingPong: Uint8Array | null = null;
+  // Pongs answered while a read is processed, written together when it ends (or before any other
+  // frame): a flood of pings from a peer that reads promptly costs one write per read, not one per ping
+  // (a write each would keep the event loop from everything else for seconds).
+  private reading = false;
+  private readonly pongs: Uint8Array[] = [];
+  private pongBytes = 0;
   // permessage-deflate, once agreed: data messages of `threshold` bytes or more are compressed.
   private compressor: MessageCompressor | null = null;
   private threshold = 0;
@@ -93,11 +103,45 @@ export class Sender {
   /** Answers a ping with its payload (RFC 6455 §5.5.3), or keeps only the newest one under backpressure. */
   answerPing(payload: Uint8Array): void {
     if (this.transport === null) return;
-    if (this.transport.bufferedAmount >= PONG_BACKLOG) {
+    if (this.transport.bufferedAmount + this.pongBytes >= PONG_BACKLOG) {
       this.pendingPong = payload.slice();
       return;
     }
-    this.frame(FIN | Opcode.Pong, payload);
+    if (!this.reading) {
+      this.frame(FIN | Opcode.Pong, payload);
+      return;
+    }
+    if (this.pongs.length >= PONGS_PER_READ) {
+      this.pendingPong = payload.slice();
+      return;
+    }
+    const pong = this.codec.frameDetached(FIN | Opcode.Pong, payload, nextMaskKey());
+    this.pongs.push(pong);
+    this.pongBytes += pong.length;
+  }
+
+  /** A read is being processed: pongs wait for its end. */
+  beginRead(): void {
+    this.reading = true;
+  }
+
+  /** The read is processed: its pongs go in one write, then the newest of those past the backlog if there is room. */
+  endRead(): void {
+    this.reading = false;
+    this.writePongs();
+    const pong = this.pendingPong;
+    if (pong !== null && this.transport !== null && this.transport.bufferedAmount < PONG_BACKLOG) {
+      this.pendingPong = null;
+      this.frame(FIN | Opcode.Pong, pong);
+    }
+  }
+
+  private writePongs(): void {
+    if (this.pongs.length === 0) return;
+    const batch = joined(this.pongs, this.pongBytes);
+    this.pongs.length = 0;
+    this.pongBytes = 0;
+    this.write(batch, false);
   }
 
   /**
@@ -128,6 +172,8 @@ export class Sender {
   /** The connection is done: nothing more goes out, and its frames no longer hold the send region. */
   finish(): void {
     this.pendingPong = null;
+    this.pongs.length = 0;
+    this.pongBytes = 0;
     if (this.pinned) {
       this.codec.release();
       this.pinned = false;
@@ -137,6 +183,8 @@ export class Sender {
   private write(frame: Uint8Array, inWasm = true): boolean {
     const transport = this.transport;
     if (transport === null) return false;
+    // Pongs of the read under way go first: frames leave in the order they were made.
+    if (this.pongBytes > 0) this.writePongs();
     if (!transport.write(frame) && inWasm) {
       // The transport still reads this frame from WASM memory: build the next ones after it.
       this.codec.pin();

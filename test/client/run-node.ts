@@ -1,5 +1,5 @@
 // Runs the client scenarios on Node: `node --import tsx test/client/run-node.ts`, config in WSTEST_CONFIG.
-import { connect, WebSocket } from '../../runtimes/node.ts';
+import { connect, WebSocket, WebSocketStream } from '../../runtimes/node.ts';
 import { startEchoServers } from './echo-server-node.ts';
 import { runSuite, suiteEnv, type SuiteConfig } from './run-suite.ts';
 
@@ -9,4 +9,4 @@ const setEnv = (name: string, value: string | undefined) => {
 };
 const config = JSON.parse(process.env.WSTEST_CONFIG ?? '') as SuiteConfig;
 const echo = await startEchoServers({ cert: config.cert, key: config.key });
-await runSuite(suiteEnv('node', { connect, WebSocket, setEnv }, config, echo), config, echo);
+await runSuite(suiteEnv('node', { connect, WebSocket, WebSocketStream, setEnv }, config, echo), config, echo);

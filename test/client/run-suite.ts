@@ -6,9 +6,10 @@
 import { scenarios as clientScenarios, type Env, type SuiteProxies } from './scenarios.ts';
 import { deflateScenarios } from './deflate-scenarios.ts';
 import { proxyScenarios } from './proxy-scenarios.ts';
+import { streamScenarios } from './stream-scenarios.ts';
 import { whatwgScenarios } from './whatwg-scenarios.ts';
 
-const scenarios = [...clientScenarios, ...whatwgScenarios, ...deflateScenarios, ...proxyScenarios];
+const scenarios = [...clientScenarios, ...whatwgScenarios, ...deflateScenarios, ...proxyScenarios, ...streamScenarios];
 
 export interface EchoServers {
   url: string;
@@ -50,7 +51,7 @@ const DEFAULT_TIMEOUT = 20_000;
 /** The environment the scenarios see, from the parent's config and the runtime's client and servers. */
 export function suiteEnv(
   runtime: Env['runtime'],
-  client: Pick<Env, 'connect' | 'WebSocket' | 'setEnv'>,
+  client: Pick<Env, 'connect' | 'WebSocket' | 'WebSocketStream' | 'setEnv'>,
   config: SuiteConfig,
   echo: EchoServers,
 ): Env {

@@ -2,7 +2,15 @@
 // connect() and WebSocket and the servers' URLs. What the client put on the wire is checked through the
 // scripted server's /result endpoint with fetch().
 import { pattern } from '../codec/helpers.ts';
-import type { BaseWebSocket, ClientOptions, Connection, ConnectionListener, WebSocketError } from '../../src/api.ts';
+import type {
+  BaseWebSocket,
+  BaseWebSocketStream,
+  ClientOptions,
+  Connection,
+  ConnectionListener,
+  WebSocketError,
+  WebSocketStreamOptions,
+} from '../../src/api.ts';
 import { AssertionError, eq, fail, ok, sameBytes, sleep, within } from '../support/assertions.ts';
 import { frame, hex } from '../support/frames.ts';
 
@@ -12,6 +20,7 @@ export interface Env {
   runtime: Runtime;
   connect: (url: string | URL, listener: ConnectionListener, options?: ClientOptions) => Promise<Connection>;
   WebSocket: new (url: string | URL, protocols?: string | string[], options?: ClientOptions) => BaseWebSocket;
+  WebSocketStream: new (url: string | URL, options?: WebSocketStreamOptions) => BaseWebSocketStream;
   /** The runtime's own echo server (ws / Bun.serve / Deno.serve), plain and TLS with the test certificate. */
   echoUrl: string;
   echoTlsUrl: string;
@@ -208,6 +217,8 @@ interface WireRecord {
   error: string | null;
   ended: boolean;
   bytes: number;
+  /** flood=: messages the server has handed to its socket so far. */
+  flooded: number;
 }
 
 function scripted(env: Env, path: string, params: { [k: string]: string | number } = {}): { url: string; id: string } {

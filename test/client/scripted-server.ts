@@ -10,6 +10,8 @@
 //                  headers; noread=1 never reads after the handshake; pause=<ms> stops reading for a while;
 //                  noCloseReply=1 does not answer a close frame; closeInFrames=1 says `frames` holds a close;
 //                  nopong=1 does not answer pings;
+//                  flood=<n>&size=<s> then sends n binary messages of s bytes (message i: i as 4 bytes,
+//                  big-endian, then bytes i & 255), writing only as fast as the socket takes them;
 //                  bomb=<n> then sends one compressed (RSV1) binary message that inflates to n zero bytes;
 //                  with extensions=permessage-deflate…, compressed client messages are read as ws reads them.
 //   /status?code=N answers N with a small body (body=<text>, chunked=1) and closes (hold=1: the body
@@ -45,6 +47,8 @@ export interface Record {
   ended: boolean;
   /** Bytes received after the handshake (including those of frames that were not parsed). */
   bytes: number;
+  /** flood=: the messages handed to the socket so far (it takes more only as the client reads). */
+  flooded: number;
 }
 
 export interface ScriptedServer {
@@ -54,7 +58,7 @@ export interface ScriptedServer {
 }
 
 function record(): Record {
-  return { requestLine: '', headers: {}, events: [], error: null, ended: false, bytes: 0 };
+  return { requestLine: '', headers: {}, events: [], error: null, ended: false, bytes: 0, flooded: 0 };
 }
 
 /** A server frame (unmasked). */
@@ -182,6 +186,23 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
     if (bomb > 0) {
       const deflated = zlib.deflateRawSync(Buffer.alloc(bomb), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
       socket.write(serverFrame(0xc2, deflated.subarray(0, deflated.length - 4)));
+    }
+
+    const flood = Number(q.get('flood') ?? 0);
+    if (flood > 0) {
+      const size = Number(q.get('size') ?? 1024);
+      const next = () => {
+        while (rec.flooded < flood && !socket.destroyed) {
+          const payload = Buffer.alloc(size, rec.flooded & 255);
+          payload.writeUInt32BE(rec.flooded, 0);
+          rec.flooded++;
+          if (!socket.write(serverFrame(0x82, payload))) {
+            socket.once('drain', next);
+            return;
+          }
+        }
+      };
+      next();
     }
 
     const echo = q.get('echo') === '1';

@@ -6,7 +6,8 @@
 //       withHead=1), then: echo (default: messages echoed with their opcode, pings answered, a pong
 //       reported as a text message "pong:<hex>", a close answered), stream (junk bytes, forever, as fast
 //       as the client takes them), fragments (continuation frames of a message that never ends, forever),
-//       pingflood (stop reading; 125-byte pings forever), hold (read, never
+//       pingflood (stop reading; 125-byte pings forever), pingflood-read (empty pings forever, as fast
+//       as the client takes them, its pongs read and dropped), hold (read, never
 //       answer anything, close included), reset (drop the connection at once), bomb (one compressed
 //       message, RSV1, that inflates to 256 MiB of zeros: about 256 KB on the wire). extensions=<e>
 //       adds a Sec-WebSocket-Extensions header to the 101.
@@ -47,11 +48,14 @@ export interface Stats {
   /** Connections accepted, in all and per path (scenarios run in parallel: check your own path). */
   accepted: number;
   acceptedOn: Record<string, number>;
+  /** pingflood-read: pongs received, per connection `id`. */
+  pongs: Record<string, number>;
 }
 
 export async function startHostileServer(certs: { cert: string; key: string }): Promise<HostileServer> {
   const open: Record<string, number> = {};
   const acceptedOn: Record<string, number> = {};
+  const pongs: Record<string, number> = {};
   let accepted = 0;
   const track = (socket: net.Socket, route: string) => {
     open[route] = (open[route] ?? 0) + 1;
@@ -61,7 +65,12 @@ export async function startHostileServer(certs: { cert: string; key: string }): 
   const plain = rawHttpServer((socket, head) => {
     const route = head.target.pathname;
     if (route === '/stats') {
-      httpReply(socket, '200 OK', JSON.stringify({ open, accepted, acceptedOn } satisfies Stats), 'application/json');
+      httpReply(
+        socket,
+        '200 OK',
+        JSON.stringify({ open, accepted, acceptedOn, pongs } satisfies Stats),
+        'application/json',
+      );
       return;
     }
     accepted++;
@@ -104,6 +113,18 @@ export async function startHostileServer(certs: { cert: string; key: string }): 
         const ping = serverFrame(9, Buffer.alloc(125, 0x70));
         pump(socket, () => Buffer.concat(Array.from({ length: 64 }, () => ping)));
         return; // never resumed: the client's pongs and close pile up
+      }
+      case 'pingflood-read': {
+        // 32768 pings per 64 KiB: each read of the client's is full of them.
+        const pings = Buffer.concat(Array.from({ length: 32 * 1024 }, () => serverFrame(9, Buffer.alloc(0))));
+        const id = q.get('id') ?? '';
+        const reader = new FrameReader();
+        socket.on('data', (chunk: Buffer) => {
+          for (const f of reader.push(chunk)) if (f.opcode === 10) pongs[id] = (pongs[id] ?? 0) + 1;
+        });
+        socket.resume();
+        pump(socket, () => pings);
+        return;
       }
       case 'fragments': {
         // A message that never ends: 64 KiB continuation frames forever (the first frame opened it).

@@ -379,6 +379,34 @@ export const scenarios: HostileScenario[] = [
     },
   },
   {
+    name: 'a ping flood from a server that reads: a few pongs per read, not one per ping; timers keep running',
+    maxGrowth: bounded(),
+    async run(env) {
+      for (const { url, tls, options } of both(env)) {
+        const id = `${env.runtime}-${tls ? 'tls' : 'plain'}-${Date.now()}`;
+        const { listener, rec } = recorder();
+        const conn = await env.connect(`${url}/ws?then=pingflood-read&id=${id}`, listener, options);
+        // A timer beside the flood: a pong written per ping, or reads that never let the loop turn, stall it.
+        let last = performance.now();
+        let worst = 0;
+        const ticker = setInterval(() => {
+          const now = performance.now();
+          worst = Math.max(worst, now - last);
+          last = now;
+        }, 10);
+        await sleep(2000);
+        clearInterval(ticker);
+        conn.terminate();
+        await within(rec.closed, 3000, `${url}: the connection ends`);
+        const pongs = (await stats(env)).pongs[id] ?? 0;
+        ok(rec.pings > 100_000, `${url}: the flood arrived (${rec.pings} pings)`);
+        ok(pongs > 0, `${url}: pings were answered`);
+        ok(pongs * 100 < rec.pings, `${url}: ${pongs} pongs for ${rec.pings} pings: a few per read`);
+        ok(worst < 2000, `${url}: a 10 ms timer waited ${Math.round(worst)} ms at worst`);
+      }
+    },
+  },
+  {
     name: 'frames that come with the 101 are delivered after connect() resolves',
     maxGrowth: bounded(),
     async run(env) {

@@ -180,6 +180,10 @@ for (const runtime of runtimes) {
     const clean = { code: 1000, reason: 'done', wasClean: true };
     assert.deepEqual(report.connect, { echoed: ['hello through connect()', [0, 1, 2, 253, 254, 255]], close: clean });
     assert.deepEqual(report.webSocket, { echoed: ['hello through WebSocket', [9, 8, 7, 0, 255]], close: clean });
+    assert.deepEqual(report.stream, {
+      echoed: ['hello through WebSocketStream', [4, 5, 6]],
+      close: { code: 1000, reason: 'done' },
+    });
     assert.deepEqual(report.deflate, { extensions: 'permessage-deflate', same: true });
     assert.equal(report.invalidUrl, 'ERR_INVALID_URL');
     assert.deepEqual(report.constants, [0, 1, 2, 3]);
