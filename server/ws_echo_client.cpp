@@ -4,7 +4,9 @@
 //
 // Sends a binary message of msg_size bytes, waits for its echo, checks the echo's size and
 // type, and repeats for duration_sec seconds after 100 uncounted warm-up round trips.
-// Output: the LAST line of stdout is `rps=<requests per second>` (e.g. `rps=12345.6`).
+// Output: a line `latency_us p50=<µs> p90=<µs> p99=<µs> p999=<µs> max=<µs>` (every measured
+// round trip timed with steady_clock, nearest-rank percentiles), then, the LAST line of stdout,
+// `rps=<requests per second>` (e.g. `rps=12345.6`).
 // Any failure prints `ws_echo_client: <what>: <why>` on stderr and exits 1 (2 for bad usage).
 // TLS does not verify the certificate (self-signed loopback server) but sends SNI for names.
 
@@ -19,6 +21,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <stdexcept>
@@ -54,7 +57,25 @@ struct Failure : std::runtime_error {
 struct Result {
   std::uint64_t count = 0;
   double seconds = 0;
+  // Every measured round trip, from its write to its echo's end.
+  std::vector<Clock::duration> round_trips;
 };
+
+// Room for the round trips of a run (loopback stays under 100k/s), so that growing the vector (a
+// copy, which would show as one slow round trip) does not happen in runs of up to 2 minutes.
+// Pages are touched only as they fill.
+void reserve_round_trips(Result& result, const Options& opt) {
+  const double seconds = std::min(opt.seconds, 120.0);
+  result.round_trips.reserve(static_cast<std::size_t>(seconds * 100000) + 1024);
+}
+
+// Nearest rank: the smallest round trip that at least p% of them do not exceed.
+double percentile_us(const std::vector<Clock::duration>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  auto rank = static_cast<std::size_t>(std::ceil(p / 100 * static_cast<double>(sorted.size())));
+  rank = std::clamp<std::size_t>(rank, 1, sorted.size());
+  return std::chrono::duration<double, std::micro>(sorted[rank - 1]).count();
+}
 
 void check_echo(bool got_binary, std::size_t got, std::size_t expected) {
   if (!got_binary) throw Failure("echo mismatch: expected a binary message, got text");
@@ -93,13 +114,17 @@ Result run_sync(WebSocket& ws, const Options& opt) {
   };
   for (int i = 0; i < kWarmup; ++i) round_trip();
   Result result;
+  reserve_round_trips(result, opt);
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration<double>(opt.seconds);
-  Clock::time_point now;
+  // One clock read per round trip: it ends this one and starts the next.
+  Clock::time_point sent = start, now;
   do {
     round_trip();
     ++result.count;
     now = Clock::now();
+    result.round_trips.push_back(now - sent);
+    sent = now;
   } while (now < end);
   result.seconds = std::chrono::duration<double>(now - start).count();
   ws.close(websocket::close_code::normal);
@@ -119,13 +144,17 @@ net::awaitable<Result> run_async(WebSocket& ws, const Options& opt) {
   };
   for (int i = 0; i < kWarmup; ++i) co_await round_trip();
   Result result;
+  reserve_round_trips(result, opt);
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration<double>(opt.seconds);
-  Clock::time_point now;
+  // One clock read per round trip: it ends this one and starts the next.
+  Clock::time_point sent = start, now;
   do {
     co_await round_trip();
     ++result.count;
     now = Clock::now();
+    result.round_trips.push_back(now - sent);
+    sent = now;
   } while (now < end);
   result.seconds = std::chrono::duration<double>(now - start).count();
   co_await ws.async_close(websocket::close_code::normal, net::use_awaitable);
@@ -261,9 +290,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    const Result result = opt.async ? async_client(opt) : sync_client(opt);
+    Result result = opt.async ? async_client(opt) : sync_client(opt);
     std::printf("requests=%llu seconds=%.3f\n", static_cast<unsigned long long>(result.count),
                 result.seconds);
+    auto& sorted = result.round_trips;
+    std::sort(sorted.begin(), sorted.end());
+    std::printf("latency_us p50=%.1f p90=%.1f p99=%.1f p999=%.1f max=%.1f\n",
+                percentile_us(sorted, 50), percentile_us(sorted, 90), percentile_us(sorted, 99),
+                percentile_us(sorted, 99.9), percentile_us(sorted, 100));
     std::printf("rps=%.1f\n", static_cast<double>(result.count) / result.seconds);
     std::fflush(stdout);
     return 0;

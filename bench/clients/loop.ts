@@ -1,7 +1,10 @@
 // The request/response loop every JS client runs: send a binary message of N bytes, wait for its echo,
-// send the next at once; a warm-up not counted, then a fixed duration. Prints one RESULT line.
+// send the next at once; a warm-up not counted, then a fixed duration. Each measured round trip goes
+// into an HDR histogram. Prints one RESULT line: requests per second and latency percentiles in µs.
 import { parseArgs } from 'node:util';
-import { jsonText } from '../payload.ts';
+import * as hdr from 'hdr-histogram-js';
+import { jsonText, utf8Text } from '../payload.ts';
+import type { Latency } from '../report/measurements.ts';
 
 export interface ClientArgs {
   url: string;
@@ -14,7 +17,8 @@ export interface ClientArgs {
   backend: string;
   /** permessage-deflate: offer it, and fail unless it is agreed. */
   deflate: boolean;
-  payload: 'binary' | 'json';
+  /** binary (a byte pattern), json (JSON-like text in a binary message), text (non-ASCII text, a text message). */
+  payload: 'binary' | 'json' | 'text';
 }
 
 export function clientArgs(): ClientArgs {
@@ -42,13 +46,16 @@ export function clientArgs(): ClientArgs {
     api: values.api!,
     backend: values.backend!,
     deflate: values.deflate!,
-    payload: values.payload === 'json' ? 'json' : 'binary',
+    payload: values.payload === 'json' || values.payload === 'text' ? values.payload : 'binary',
   };
 }
 
-/** What a client library must do for the loop: the payload is sent as is; onEcho gets the echo's length. */
+/**
+ * What a client library must do for the loop: the payload is sent as is (a string as a text message);
+ * onEcho gets the echo's length, in bytes or, for an echo delivered as a string, in UTF-16 units.
+ */
 export interface EchoClient {
-  send(payload: Uint8Array): void;
+  send(payload: Uint8Array | string): void;
   close(): void;
   /** The extensions the server agreed to (Sec-WebSocket-Extensions). */
   extensions: string;
@@ -56,34 +63,70 @@ export interface EchoClient {
 
 export type Connector = (onEcho: (length: number) => void) => Promise<EchoClient>;
 
+/** Round trips in nanoseconds, 1 ns to 60 s, 3 significant digits (~100 KiB of counts; grows past 60 s rather than throw). */
+export function latencyHistogram(): hdr.Histogram {
+  return hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 60e9,
+    numberOfSignificantValueDigits: 3,
+    autoResize: true,
+  });
+}
+
+/** The RESULT line's `latency`: percentiles in µs, to 0.1 µs. */
+export function latencyOf(histogram: hdr.Histogram): Latency {
+  const us = (ns: number) => Math.round(ns / 100) / 10;
+  // A percentile is the top of its bucket (within 0.1%): never above the largest round trip itself.
+  const at = (percentile: number) => us(Math.min(histogram.getValueAtPercentile(percentile), histogram.maxValue));
+  return { p50: at(50), p90: at(90), p99: at(99), p999: at(99.9), max: us(histogram.maxValue) };
+}
+
+/** What each request sends. */
+export function messagePayload(args: ClientArgs): Uint8Array | string {
+  if (args.payload === 'text') return utf8Text(args.size);
+  if (args.payload === 'json') return jsonText(args.size);
+  const bytes = new Uint8Array(args.size);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + 7) & 0xff;
+  return bytes;
+}
+
 export async function runLoop(args: ClientArgs, connectClient: Connector): Promise<void> {
-  const payload = args.payload === 'json' ? jsonText(args.size) : new Uint8Array(args.size);
-  if (args.payload === 'binary') for (let i = 0; i < payload.length; i++) payload[i] = (i * 31 + 7) & 0xff;
+  const payload = messagePayload(args);
+  // An echo delivered as a string has the string's length.
+  const textLength = typeof payload === 'string' ? payload.length : -1;
+  const histogram = latencyHistogram();
   let warmupLeft = args.warmup;
   let count = 0;
   let start = 0;
+  // When the message now in flight was sent (ms, performance.now()).
+  let sentAt = 0;
   const durationMs = args.duration * 1000;
   let client!: EchoClient;
   const done = new Promise<{ count: number; elapsed: number }>((resolve, reject) => {
     const onEcho = (length: number): void => {
-      if (length !== args.size) {
+      if (length !== args.size && length !== textLength) {
         reject(new Error(`echo of ${length} bytes, expected ${args.size}`));
         return;
       }
+      // One clock read per round trip: it ends this round trip and starts the next.
+      const now = performance.now();
       if (warmupLeft > 0) {
-        if (--warmupLeft === 0) start = performance.now();
-      } else {
-        count++;
-        // Checking the clock every 64 round trips keeps its cost out of small-message loops.
-        if ((count & 63) === 0 || args.size >= 8192) {
-          const elapsed = performance.now() - start;
-          if (elapsed >= durationMs) {
-            resolve({ count, elapsed });
-            return;
-          }
-        }
+        if (--warmupLeft === 0) start = now;
+        sentAt = now;
+        client.send(payload);
+        return;
       }
+      count++;
+      const roundTrip = now - sentAt;
+      if (now - start >= durationMs) {
+        histogram.recordValue(roundTrip * 1e6);
+        resolve({ count, elapsed: now - start });
+        return;
+      }
+      sentAt = now;
       client.send(payload);
+      // Recorded while the next message is on its way, not between an echo and the next send.
+      histogram.recordValue(roundTrip * 1e6);
     };
     connectClient(onEcho).then((c) => {
       client = c;
@@ -92,12 +135,14 @@ export async function runLoop(args: ClientArgs, connectClient: Connector): Promi
         reject(new Error(`did not negotiate permessage-deflate (extensions: ${JSON.stringify(c.extensions)})`));
         return;
       }
-      if (warmupLeft === 0) start = performance.now();
+      sentAt = performance.now();
+      if (warmupLeft === 0) start = sentAt;
       client.send(payload);
     }, reject);
   });
   const { count: n, elapsed } = await done;
-  console.log(`RESULT ${JSON.stringify({ rps: (n * 1000) / elapsed, count: n, elapsed: elapsed / 1000 })}`);
+  const result = { rps: (n * 1000) / elapsed, count: n, elapsed: elapsed / 1000, latency: latencyOf(histogram) };
+  console.log(`RESULT ${JSON.stringify(result)}`);
   client.close();
 }
 

@@ -9,9 +9,10 @@ await runLoop(args, async (onEcho) => {
     ws.onopen = () => resolve();
     ws.onerror = () => reject(new Error(`native WebSocket failed to connect to ${args.url}`));
   });
-  ws.onmessage = (event) => onEcho((event.data as ArrayBuffer).byteLength);
+  ws.onmessage = (event) =>
+    onEcho(typeof event.data === 'string' ? event.data.length : (event.data as ArrayBuffer).byteLength);
   return {
-    send: (payload) => ws.send(payload as Uint8Array<ArrayBuffer>),
+    send: (payload) => ws.send(payload as Uint8Array<ArrayBuffer> | string),
     close: () => ws.close(),
     extensions: ws.extensions,
   };

@@ -20,9 +20,14 @@ await runLoop(args, async (onEcho) => {
       ws.onopen = () => resolve();
       ws.onerror = (event) => reject((event as unknown as { error: Error }).error);
     });
-    ws.onmessage = (event) => onEcho((event.data as ArrayBuffer).byteLength);
+    ws.onmessage = (event) =>
+      onEcho(typeof event.data === 'string' ? event.data.length : (event.data as ArrayBuffer).byteLength);
     return { send: (payload) => ws.send(payload), close: () => ws.close(), extensions: ws.extensions };
   }
   const conn = await mod.connect(args.url, { onMessage: (data) => onEcho(data.length) }, options);
-  return { send: (payload) => conn.send(payload), close: () => conn.close(1000), extensions: conn.extensions };
+  return {
+    send: (payload) => (typeof payload === 'string' ? conn.sendText(payload) : conn.send(payload)),
+    close: () => conn.close(1000),
+    extensions: conn.extensions,
+  };
 });

@@ -1,8 +1,8 @@
-// results.json (environment + one record per measurement) and results.csv.
+// results.json (environment + one record per measurement, each round's latency with it) and results.csv.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Environment } from '../environment.ts';
-import type { Measurement } from './measurements.ts';
+import { latencyKeys, type Measurement } from './measurements.ts';
 
 export function writeResults(
   dir: string,
@@ -12,7 +12,12 @@ export function writeResults(
 ): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'results.json'), `${JSON.stringify({ environment, options, measurements }, null, 2)}\n`);
-  const header = 'client,runtime,api,size,tls,median_rps,min_rps,max_rps,rounds,failures';
+  // Latency: per percentile the median over rounds, in µs; empty when the client reported none.
+  const header = [
+    'client,runtime,api,size,tls,median_rps,min_rps,max_rps',
+    ...latencyKeys.map((k) => `${k}_us`),
+    'rounds,failures',
+  ].join(',');
   const rows = measurements.map((m) =>
     [
       m.client,
@@ -23,6 +28,7 @@ export function writeResults(
       m.median?.toFixed(1) ?? '',
       m.min?.toFixed(1) ?? '',
       m.max?.toFixed(1) ?? '',
+      ...latencyKeys.map((k) => (m.latency ? m.latency[k].toFixed(1) : '')),
       m.rounds.map((r) => r.toFixed(1)).join(' '),
       JSON.stringify(m.failures.join(' | ')),
     ].join(','),

@@ -1,4 +1,25 @@
-// One record per client, runtime and size: the figure of every round, and their median and spread.
+// One record per client, runtime and size: the figures of every round (requests per second and
+// round-trip latency percentiles), and their median and spread over rounds.
+
+/** Round-trip latency percentiles of one run, in microseconds. */
+export interface Latency {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+export const latencyKeys = ['p50', 'p90', 'p99', 'p999', 'max'] as const satisfies readonly (keyof Latency)[];
+/** How each percentile is written in the tables and the CSV header. */
+export const latencyNames: Record<keyof Latency, string> = {
+  p50: 'p50',
+  p90: 'p90',
+  p99: 'p99',
+  p999: 'p99.9',
+  max: 'max',
+};
+
 export interface Measurement {
   client: string;
   label: string;
@@ -11,14 +32,36 @@ export interface Measurement {
   min: number | null;
   max: number | null;
   failures: string[];
+  /** Each successful round's latency, beside `rounds` (null: the client reported none). */
+  latencies?: (Latency | null)[];
+  /** Per percentile, the median over the rounds that reported one; set by summarize(). */
+  latency?: Latency | null;
 }
+
+/** One successful round: its requests per second and its latency. */
+export function addRound(m: Measurement, outcome: { rps: number; latency: Latency | null }): void {
+  m.rounds.push(outcome.rps);
+  m.latencies ??= [];
+  m.latencies.push(outcome.latency);
+}
+
+const median = (values: number[]): number | null => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  return n === 0 ? null : n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+};
 
 export function summarize(m: Measurement): void {
   const sorted = [...m.rounds].sort((a, b) => a - b);
   const n = sorted.length;
-  m.median = n === 0 ? null : n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  m.median = median(sorted);
   m.min = n === 0 ? null : sorted[0];
   m.max = n === 0 ? null : sorted[n - 1];
+  m.latencies ??= [];
+  const reported = m.latencies.filter((l): l is Latency => l !== null);
+  m.latency = reported.length
+    ? (Object.fromEntries(latencyKeys.map((k) => [k, median(reported.map((l) => l[k]))])) as unknown as Latency)
+    : null;
 }
 
 /** The reference for "× Beast": the faster of the two Beast clients. */
@@ -29,4 +72,9 @@ export function beastReference(all: Measurement[], size: number): number | null 
 
 export function nativeReference(all: Measurement[], size: number, runtime: string): number | null {
   return all.find((m) => m.size === size && m.runtime === runtime && m.client === 'native')?.median ?? null;
+}
+
+/** The reference for "× floor": the I/O floor client (a raw socket, no WebSocket) on the same runtime. */
+export function floorReference(all: Measurement[], size: number, runtime: string): number | null {
+  return all.find((m) => m.size === size && m.runtime === runtime && m.client === 'floor')?.median ?? null;
 }

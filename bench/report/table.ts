@@ -1,9 +1,12 @@
-// The terminal table per size: clients as rows, runtimes as columns; requests per second (median and
-// min–max over rounds) and the ratio to Beast and to the runtime's native WebSocket.
+// The terminal tables per size: clients as rows, runtimes as columns. First requests per second
+// (median and min–max over rounds) with the ratio to Beast, to the runtime's native WebSocket and to
+// its I/O floor; then the round-trip latency percentiles (each the median over rounds).
 import { clientOrder, runtimes } from '../matrix.ts';
-import { beastReference, nativeReference, type Measurement } from './measurements.ts';
+import { beastReference, floorReference, nativeReference, type Latency, type Measurement } from './measurements.ts';
 
 const fmt = (n: number) => (n >= 10000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0));
+/** Microseconds: one decimal below 100 µs, whole above. */
+export const fmtUs = (n: number) => (n < 100 ? n.toFixed(1) : n.toFixed(0));
 
 function cell(m: Measurement | undefined, all: Measurement[]): string {
   if (!m) return '';
@@ -13,7 +16,29 @@ function cell(m: Measurement | undefined, all: Measurement[]): string {
   if (beast && m.runtime !== 'c++') parts.push(`${(m.median / beast).toFixed(2)}×B`);
   const native = nativeReference(all, m.size, m.runtime);
   if (native && m.client !== 'native' && m.runtime !== 'c++') parts.push(`${(m.median / native).toFixed(2)}×N`);
+  const floor = floorReference(all, m.size, m.runtime);
+  if (floor && m.client !== 'floor' && m.runtime !== 'c++') parts.push(`${(m.median / floor).toFixed(2)}×F`);
   return parts.join(' ');
+}
+
+/** The percentiles the latency table shows, in this order. */
+const shown: (keyof Latency)[] = ['p50', 'p99', 'p999'];
+
+function latencyCell(m: Measurement | undefined): string {
+  if (!m) return '';
+  if (m.median === null) return 'FAILED';
+  if (!m.latency) return 'n/a';
+  return shown.map((k) => fmtUs(m.latency![k])).join(' / ');
+}
+
+function grid(header: string[], body: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (row: string[]) =>
+    row
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
 }
 
 /** `mode`: what the run was (TLS, permessage-deflate, the payload), shown with each table. */
@@ -22,28 +47,32 @@ export function renderTables(all: Measurement[], sizes: number[], mode: string):
   const present = runtimes.filter((r) => all.some((m) => m.runtime === r));
   for (const size of sizes) {
     const rows = clientOrder.filter((c) => all.some((m) => m.size === size && m.client === c));
+    const find = (client: string, runtime: string) =>
+      all.find((m) => m.size === size && m.client === client && m.runtime === runtime);
+    const label = (client: string) => all.find((m) => m.client === client)!.label;
     const header = ['client', ...present];
-    const body = rows.map((client) => {
-      const label = all.find((m) => m.client === client)!.label;
-      return [
-        label,
-        ...present.map((r) =>
-          cell(
-            all.find((m) => m.size === size && m.client === client && m.runtime === r),
-            all,
-          ),
-        ),
-      ];
-    });
-    const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-    const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join('  ');
+    const hasFloor = all.some((m) => m.size === size && m.client === 'floor' && m.median !== null);
     out.push(
-      `\n${size} B messages (${mode}): requests per second, median [min–max]; ×B: vs Beast C++, ×N: vs the runtime's native WebSocket`,
+      `\n${size} B messages (${mode}): requests per second, median [min–max]; ×B: vs Beast C++, ×N: vs the runtime's native WebSocket${hasFloor ? ', ×F: vs its I/O floor (raw socket)' : ''}`,
     );
-    out.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line));
+    out.push(
+      ...grid(
+        header,
+        rows.map((client) => [label(client), ...present.map((r) => cell(find(client, r), all))]),
+      ),
+    );
     for (const m of all.filter((x) => x.size === size && x.failures.length > 0)) {
       out.push(`  ${m.label} on ${m.runtime}: ${m.failures.length} failed run(s): ${m.failures[0]}`);
     }
+    out.push(
+      `\n${size} B messages (${mode}): round-trip latency in µs, p50 / p99 / p99.9 (each the median over rounds)`,
+    );
+    out.push(
+      ...grid(
+        header,
+        rows.map((client) => [label(client), ...present.map((r) => latencyCell(find(client, r)))]),
+      ),
+    );
   }
   return out.join('\n');
 }
