@@ -131,7 +131,9 @@ export class Receiver {
       }
       owner.growAtSafePoint();
       for (let at = 0; at < chunk.length && owner.receiving; at += CHUNK_MAX) {
-        const piece = chunk.subarray(at, Math.min(chunk.length, at + CHUNK_MAX));
+        // Whole when it fits (most reads): subarray() on a Bun Buffer was 9% of a 256 B loop's samples.
+        const piece =
+          at === 0 && chunk.length <= CHUNK_MAX ? chunk : chunk.subarray(at, Math.min(chunk.length, at + CHUNK_MAX));
         this.codec.push(piece);
         this.lastRead = piece.length;
         this.release();
