@@ -24,6 +24,7 @@ class BunTransport implements Transport {
     private readonly socket: BunSocket,
     /** The socket can take more and nothing is queued. */
     private readonly onDrain: () => void,
+    private readonly secure = false,
   ) {}
 
   write(data: Uint8Array): boolean {
@@ -50,7 +51,7 @@ class BunTransport implements Transport {
       }
       this.queue.shift();
     }
-    if (this.ending) this.socket.end();
+    if (this.ending) this.closeWrites();
     this.onDrain();
   }
 
@@ -60,9 +61,19 @@ class BunTransport implements Transport {
   end(): void {
     // What is still queued (a close frame, say) goes first.
     if (this.queued > 0) this.ending = true;
-    else this.socket.end();
+    else this.closeWrites();
   }
   private ending = false;
+  /**
+   * Our FIN, reading on until the peer closes (its close frame may still come). Bun's end() closes both
+   * ways, and closing with the peer's bytes unread resets the connection, which can discard our own
+   * close frame from the peer's receive buffer before it reads it. TLS sockets keep end(): their
+   * shutdown would skip TLS's own close.
+   */
+  private closeWrites(): void {
+    if (this.secure) this.socket.end();
+    else this.socket.shutdown();
+  }
   destroy(): void {
     this.socket.terminate();
   }
@@ -92,7 +103,7 @@ export const bunTransport: TransportFactory = (options: ConnectOptions, sink: Tr
         return;
       }
       socket.setNoDelay(true);
-      transport = new BunTransport(socket, () => sink.onDrain());
+      transport = new BunTransport(socket, () => sink.onDrain(), secure);
       settled = true;
       resolve(transport);
     };
