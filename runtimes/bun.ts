@@ -1,19 +1,31 @@
-// Bun: Bun.connect (plain and TLS). Bun hands over its own buffers: each chunk is copied once into WASM memory.
+// Bun: Bun.connect (plain and TLS), and Bun.listen for serve(). Bun hands over its own buffers: each chunk
+// is copied once into WASM memory.
 import {
   BaseWebSocket,
   BaseWebSocketStream,
+  BaseWebSocketServer,
+  adoptInto,
   bindConnect,
+  bindServe,
   type ClientOptions,
   type Connect,
+  type Serve,
   type WebSocketStreamOptions,
+  type WebSocketServerOptions,
 } from '../src/api.ts';
 import { WebSocketError } from '../src/protocol/errors.ts';
 import type { Platform } from '../src/platform.ts';
 import type { Tunnel } from '../src/proxy/tunnel.ts';
 import { zlibCompressor } from './zlib-compressor.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
+import type { ListenFactory } from '../src/listener.ts';
 
 type BunSocket = Bun.Socket<undefined>;
+/** An accepted socket: where its events go once the server has opened it. */
+interface Accepted {
+  sink: TransportSink | null;
+  transport: BunTransport | null;
+}
 
 class BunTransport implements Transport {
   // What the kernel did not take yet, copied: Bun's write() does not buffer.
@@ -21,7 +33,7 @@ class BunTransport implements Transport {
   private queued = 0;
 
   constructor(
-    private readonly socket: BunSocket,
+    private readonly socket: Bun.Socket<undefined> | Bun.Socket<Accepted>,
     /** The socket can take more and nothing is queued. */
     private readonly onDrain: () => void,
     private readonly secure = false,
@@ -245,8 +257,50 @@ export const bunTransport: TransportFactory = (options: ConnectOptions, sink: Tr
     }
   });
 
+export const bunListen: ListenFactory = async (options, accept) => {
+  const { tls } = options;
+  const listener = Bun.listen<Accepted>({
+    hostname: options.host,
+    port: options.port,
+    tls: tls ? { cert: tls.cert, key: tls.key, passphrase: tls.passphrase } : undefined,
+    socket: {
+      open(socket) {
+        socket.setNoDelay(true);
+        const accepted: Accepted = { sink: null, transport: null };
+        socket.data = accepted;
+        accept(
+          (sink) => {
+            accepted.sink = sink;
+            accepted.transport = new BunTransport(socket, () => sink.onDrain(), tls !== undefined);
+            return accepted.transport;
+          },
+          { remoteAddress: socket.remoteAddress, remotePort: (socket as { remotePort?: number }).remotePort ?? 0 },
+        );
+      },
+      data(socket, data) {
+        socket.data.sink?.onChunk(data);
+      },
+      drain(socket) {
+        socket.data.transport?.flush();
+      },
+      end(socket) {
+        socket.end();
+      },
+      error(socket, error) {
+        (socket.data as Accepted & { error?: Error }).error = error;
+      },
+      close(socket, error) {
+        const accepted = socket.data as Accepted & { error?: Error };
+        accepted.sink?.onClose(error ?? accepted.error);
+      },
+    },
+  });
+  return { host: listener.hostname, port: listener.port, close: () => listener.stop() };
+};
+
 const bunPlatform: Platform = {
   transport: bunTransport,
+  listen: bunListen,
   compressor: zlibCompressor,
   env: (name) => process.env[name],
 };
@@ -262,5 +316,13 @@ export class WebSocketStream extends BaseWebSocketStream {
     super(url, options, bunPlatform);
   }
 }
+/** A server with ws's essentials (on('connection'), clients, close(), handleUpgrade()); each connection is a WebSocket. */
+export class WebSocketServer extends BaseWebSocketServer {
+  constructor(options: WebSocketServerOptions, callback?: () => void) {
+    super(options, callback, bunPlatform, adoptInto(WebSocket));
+  }
+}
 export const connect: Connect = bindConnect(bunPlatform);
+/** The low-latency server: listens, and calls `handlers` with each connection. */
+export const serve: Serve = bindServe(bunPlatform);
 export * from '../src/api.ts';

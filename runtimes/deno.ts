@@ -5,16 +5,22 @@
 import {
   BaseWebSocket,
   BaseWebSocketStream,
+  BaseWebSocketServer,
+  adoptInto,
   bindConnect,
+  bindServe,
   type ClientOptions,
   type Connect,
+  type Serve,
   type WebSocketStreamOptions,
+  type WebSocketServerOptions,
 } from '../src/api.ts';
 import { WebSocketError } from '../src/protocol/errors.ts';
 import type { Platform } from '../src/platform.ts';
 import { pakoCompressor } from '../src/deflate/pako-compressor.ts';
 import type { Tunnel } from '../src/proxy/tunnel.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
+import type { Accept, ListenFactory } from '../src/listener.ts';
 
 const READ_MIN = 1024;
 const READ_MAX = 64 * 1024; // the shared receive area: a larger read would be pushed in pieces anyway
@@ -234,8 +240,53 @@ export const denoTransport: TransportFactory = async (options: ConnectOptions, s
   return new DenoTransport(conn, sink);
 };
 
+/** Accepts until the listener is closed. */
+async function acceptLoop(listener: Deno.Listener, accept: Accept): Promise<void> {
+  for (;;) {
+    let conn: Deno.Conn;
+    try {
+      conn = await listener.accept();
+    } catch (error) {
+      if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) return;
+      // Out of descriptors, a connection reset before it was accepted: the listener goes on.
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      continue;
+    }
+    try {
+      (conn as Deno.TcpConn).setNoDelay?.(true);
+    } catch {
+      // a TLS connection before its handshake: its TCP socket is not reachable here
+    }
+    const address = conn.remoteAddr as Deno.NetAddr;
+    accept((sink) => new DenoTransport(conn, sink), { remoteAddress: address.hostname, remotePort: address.port });
+  }
+}
+
+export const denoListen: ListenFactory = async (options, accept) => {
+  const { host: hostname, port, tls } = options;
+  if (tls?.passphrase !== undefined)
+    throw new TypeError('Deno cannot decrypt a key with a passphrase: pass it decrypted');
+  const listener = tls
+    ? Deno.listenTls({ hostname, port, cert: tls.cert, key: tls.key })
+    : Deno.listen({ hostname, port, transport: 'tcp' });
+  void acceptLoop(listener, accept);
+  const address = listener.addr as Deno.NetAddr;
+  return {
+    host: address.hostname,
+    port: address.port,
+    close: () => {
+      try {
+        listener.close();
+      } catch {
+        // already closed
+      }
+    },
+  };
+};
+
 const denoPlatform: Platform = {
   transport: denoTransport,
+  listen: denoListen,
   compressor: pakoCompressor,
   env: (name) => Deno.env.get(name),
 };
@@ -251,5 +302,13 @@ export class WebSocketStream extends BaseWebSocketStream {
     super(url, options, denoPlatform);
   }
 }
+/** A server with ws's essentials (on('connection'), clients, close(), handleUpgrade()); each connection is a WebSocket. */
+export class WebSocketServer extends BaseWebSocketServer {
+  constructor(options: WebSocketServerOptions, callback?: () => void) {
+    super(options, callback, denoPlatform, adoptInto(WebSocket));
+  }
+}
 export const connect: Connect = bindConnect(denoPlatform);
+/** The low-latency server: listens, and calls `handlers` with each connection. */
+export const serve: Serve = bindServe(denoPlatform);
 export * from '../src/api.ts';

@@ -1,19 +1,28 @@
-// Node: node:net (reading straight into WASM memory through `onread`) and node:tls.
+// Node: node:net (reading straight into WASM memory through `onread`) and node:tls; node:net and node:tls
+// servers for serve(), and the http/https upgrade event for handleUpgrade.
+import type http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import {
   BaseWebSocket,
   BaseWebSocketStream,
+  BaseWebSocketServer,
+  adoptInto,
   bindConnect,
+  bindServe,
   type ClientOptions,
   type Connect,
+  type Serve,
   type WebSocketStreamOptions,
+  type WebSocketServerOptions,
 } from '../src/api.ts';
 import { WebSocketError } from '../src/protocol/errors.ts';
 import type { Platform } from '../src/platform.ts';
 import type { Tunnel } from '../src/proxy/tunnel.ts';
 import { zlibCompressor } from './zlib-compressor.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
+import type { ListenFactory, PeerAddress } from '../src/listener.ts';
+import type { UpgradeAdapter } from '../src/platform.ts';
 
 class NodeTransport implements Transport {
   private waiting = false;
@@ -196,8 +205,59 @@ export const nodeTransport: TransportFactory = (options: ConnectOptions, sink: T
   });
 };
 
+/** A connected socket (accepted, or handed over by an HTTP server) whose events go to `sink`. */
+function socketTransport(socket: net.Socket, sink: TransportSink): Transport {
+  let lastError: Error | undefined;
+  socket.on('data', (chunk: Buffer) => sink.onChunk(chunk));
+  socket.on('error', (error: Error) => (lastError = error));
+  socket.on('close', () => sink.onClose(lastError));
+  return new NodeTransport(socket, sink);
+}
+
+function peerOf(socket: net.Socket): PeerAddress {
+  return { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0 };
+}
+
+export const nodeListen: ListenFactory = (options, accept) =>
+  new Promise((resolve, reject) => {
+    const onSocket = (socket: net.Socket) => {
+      socket.setNoDelay(true);
+      accept((sink) => socketTransport(socket, sink), peerOf(socket));
+    };
+    const { tls: secure } = options;
+    const server = secure
+      ? tls.createServer({ cert: secure.cert, key: secure.key, passphrase: secure.passphrase }, onSocket)
+      : net.createServer(onSocket);
+    // A client whose TLS handshake fails never becomes a connection: Node has destroyed its socket.
+    server.on('tlsClientError', () => {});
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      // Errors once listening (EMFILE on accept, say) are Node's to retry: the server stays up.
+      server.on('error', () => {});
+      const address = server.address() as net.AddressInfo;
+      resolve({ host: address.address, port: address.port, close: () => server.close() });
+    });
+  });
+
+/** Node's http/https upgrade event: the request Node parsed, its socket, and the bytes after its head. */
+export const nodeUpgrade: UpgradeAdapter = (server, request, socket, head) => {
+  const req = request as http.IncomingMessage;
+  const headers = new Map<string, string>();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const s = socket as net.Socket;
+  s.setNoDelay(true);
+  const parsed = { method: req.method ?? '', target: req.url ?? '/', version: req.httpVersion, headers };
+  const bytes = head instanceof Uint8Array ? head : new Uint8Array(0);
+  return server.adopt((sink) => socketTransport(s, sink), peerOf(s), parsed, bytes);
+};
+
 const nodePlatform: Platform = {
   transport: nodeTransport,
+  listen: nodeListen,
+  upgrade: nodeUpgrade,
   compressor: zlibCompressor,
   env: (name) => process.env[name],
 };
@@ -213,5 +273,13 @@ export class WebSocketStream extends BaseWebSocketStream {
     super(url, options, nodePlatform);
   }
 }
+/** A server with ws's essentials (on('connection'), clients, close(), handleUpgrade()); each connection is a WebSocket. */
+export class WebSocketServer extends BaseWebSocketServer {
+  constructor(options: WebSocketServerOptions, callback?: () => void) {
+    super(options, callback, nodePlatform, adoptInto(WebSocket));
+  }
+}
 export const connect: Connect = bindConnect(nodePlatform);
+/** The low-latency server: listens, and calls `handlers` with each connection. */
+export const serve: Serve = bindServe(nodePlatform);
 export * from '../src/api.ts';

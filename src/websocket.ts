@@ -2,7 +2,16 @@
 // program written for the global WebSocket runs on it unchanged. Arguments are converted as WebIDL
 // converts them (webidl.ts); events fire as the standard's "Feedback from the protocol" section says.
 import { BufferedAmount, utf8Length } from './buffered-amount.ts';
-import { Connection, CONNECTING, OPEN, CLOSING, CLOSED, type ReadyState } from './protocol/connection.ts';
+import {
+  Connection,
+  CONNECTING,
+  OPEN,
+  CLOSING,
+  CLOSED,
+  type ConnectionListener,
+  type ReadyState,
+} from './protocol/connection.ts';
+import type { ConnectionBase } from './protocol/connection-base.ts';
 import { type HandshakeResponse, WebSocketError } from './protocol/errors.ts';
 import type { ClientOptions } from './protocol/options.ts';
 import type { Platform } from './platform.ts';
@@ -98,6 +107,29 @@ interface EventHandlerSlot {
   listener: (event: Event) => void;
 }
 
+/**
+ * A server's connection, open already, given a WebSocket (WebSocketServer): its events are to go to
+ * `listen`'s listener from then on.
+ */
+export interface AdoptedConnection {
+  readonly connection: ConnectionBase;
+  /** ws:// or wss://, the server's host and the request's path. */
+  readonly url: string;
+  listen(listener: ConnectionListener): void;
+}
+const adoptions = new WeakSet<AdoptedConnection>();
+
+/** Marks a server's connection to be wrapped by `new WebSocket('', [], {}, adoption)`. */
+export function adoption(
+  connection: ConnectionBase,
+  url: string,
+  listen: (l: ConnectionListener) => void,
+): AdoptedConnection {
+  const adopted = { connection, url, listen };
+  adoptions.add(adopted);
+  return adopted;
+}
+
 interface QueuedSend {
   data: Sendable;
   size: number;
@@ -117,7 +149,9 @@ export class BaseWebSocket extends EventTarget {
 
   readonly #url: string;
   readonly #origin: string;
-  readonly #connection: Connection;
+  readonly #connection: ConnectionBase;
+  // The server's 101, for a client's connection.
+  readonly #response: () => HandshakeResponse | null;
   readonly #buffered: BufferedAmount;
   #binaryType: BinaryType = 'blob';
   #handlers: Record<string, EventHandlerSlot | undefined> = {};
@@ -134,11 +168,28 @@ export class BaseWebSocket extends EventTarget {
   // and the standard fires the close event from a task of its own.
   #calls = 0;
 
-  constructor(url: string | URL, protocols: string | string[] = [], options: ClientOptions = {}, platform?: Platform) {
+  constructor(
+    url: string | URL,
+    protocols: string | string[] = [],
+    options: ClientOptions = {},
+    platform?: Platform | AdoptedConnection,
+  ) {
     // The runtime's subclass always passes four arguments: a missing url arrives as undefined.
     requireArguments(url === undefined ? 0 : 1, 1, "Failed to construct 'WebSocket'");
     super();
+    if (platform && adoptions.has(platform as AdoptedConnection)) {
+      // A server's connection, open already: no handshake of ours, no open event.
+      const adopted = platform as AdoptedConnection;
+      this.#connection = adopted.connection;
+      this.#response = () => null;
+      this.#buffered = new BufferedAmount(() => this.#connection.bufferedAmount);
+      this.#url = adopted.url;
+      this.#origin = new URL(this.#url).origin;
+      adopted.listen(this.#listener());
+      return;
+    }
     if (!platform) throw new TypeError('Import WebSocket from wasm-ws, which picks the runtime');
+    const client = platform as Platform;
     const href = usvString(url);
     const list = protocolList(protocols);
     // Each subprotocol at most once, compared case-insensitively as browsers and web-platform-tests do.
@@ -148,17 +199,19 @@ export class BaseWebSocket extends EventTarget {
     this.#buffered = new BufferedAmount(() => this.#connection.bufferedAmount);
     this.#calls++;
     try {
-      this.#connection = new Connection(href, this.#listener(), { ...options, protocols: list }, platform);
+      const connection = new Connection(href, this.#listener(), { ...options, protocols: list }, client);
+      this.#connection = connection;
+      this.#response = () => connection.response;
     } catch (error) {
       throw asSyntaxError(error);
     } finally {
       this.#calls--;
     }
-    this.#url = this.#connection.url;
+    this.#url = (this.#connection as Connection).url;
     this.#origin = new URL(this.#url).origin;
   }
 
-  #listener() {
+  #listener(): ConnectionListener {
     return {
       onOpen: () => {
         this.#buffered.taskStarted();
@@ -222,7 +275,7 @@ export class BaseWebSocket extends EventTarget {
   }
   /** Not in the WHATWG standard: the server's 101 (status line and headers), null until open. */
   get response(): HandshakeResponse | null {
-    return this.#connection.response;
+    return this.#response();
   }
   get protocol(): string {
     return this.#connection.protocol;

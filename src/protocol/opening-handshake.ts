@@ -19,6 +19,7 @@ import {
 } from '../deflate/negotiation.ts';
 import { type HandshakeResponse, WebSocketError } from './errors.ts';
 import { parseExtensions } from './extension-header.ts';
+import { HeadBuffer } from './head-buffer.ts';
 import { responseBody } from './response-body.ts';
 import type { Endpoint } from './url.ts';
 
@@ -35,7 +36,7 @@ export interface Opened {
   rest: Uint8Array;
 }
 
-export class OpeningHandshake {
+export class OpeningHandshake extends HeadBuffer {
   readonly protocols: string[];
   /** The request head, Latin-1 bytes, until takeRequest(). */
   private request: Uint8Array;
@@ -43,8 +44,6 @@ export class OpeningHandshake {
   readonly keyReady: Promise<void>;
   private accept: string | null = null;
   private readonly deflate: PerMessageDeflateOptions | null;
-  private head = new Uint8Array(1024); // a 101 is a few hundred bytes; grown when a server sends more
-  private length = 0;
 
   /** Throws a SyntaxError for bad subprotocols, a TypeError for bad headers: before anything connects. */
   constructor(
@@ -53,6 +52,7 @@ export class OpeningHandshake {
     headers: Record<string, string>,
     perMessageDeflate?: boolean | PerMessageDeflateOptions,
   ) {
+    super(1024); // a 101 is a few hundred bytes
     this.protocols = typeof protocols === 'string' ? [protocols] : [...protocols];
     const problem = protocolsProblem(this.protocols);
     if (problem) throw new SyntaxError(problem);
@@ -80,23 +80,6 @@ export class OpeningHandshake {
     return this.accept !== null;
   }
 
-  /** Free space after what has arrived, at least `min` bytes: read the response into it, then commit(). */
-  space(min = 512): Uint8Array {
-    if (this.head.length - this.length < min) {
-      const grown = new Uint8Array(Math.max(this.head.length * 2, this.length + min));
-      grown.set(this.head.subarray(0, this.length));
-      this.head = grown;
-    }
-    return this.head.subarray(this.length);
-  }
-  commit(n: number): void {
-    this.length += n;
-  }
-  push(chunk: Uint8Array): void {
-    this.space(chunk.length).set(chunk);
-    this.length += chunk.length;
-  }
-
   /**
    * null while the head is incomplete, or is a 101 and the expected key is not computed yet, or refuses
    * and its body is still coming; the verdict once it is; throws a WebSocketError (ERR_HANDSHAKE_STATUS,
@@ -115,8 +98,7 @@ export class OpeningHandshake {
     if (this.accept === null) return null;
     const chosen = verifyResponse(head, this.accept, this.protocols);
     const deflate = this.agreement(chosen.extensions);
-    this.head = EMPTY;
-    this.length = 0;
+    this.release();
     return { ...chosen, deflate, response: handshakeResponse(head), rest };
   }
 

@@ -75,10 +75,10 @@ export const defaults = {
 } as const;
 
 /** The longest delay setTimeout keeps: longer ones (and Infinity) fire at once on every runtime. */
-const MAX_TIMER = 2 ** 31 - 1;
-const MAX_BYTES = 2 ** 53 - 1;
+export const MAX_TIMER = 2 ** 31 - 1;
+export const MAX_BYTES = 2 ** 53 - 1;
 
-function checkNumber(name: string, value: unknown, min: number, max: number): void {
+export function checkNumber(name: string, value: unknown, min: number, max: number): void {
   if (value === undefined) return;
   if (typeof value !== 'number') throw new TypeError(`The ${name} option must be a number, got ${typeof value}`);
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -86,13 +86,26 @@ function checkNumber(name: string, value: unknown, min: number, max: number): vo
   }
 }
 
-function checkType(name: string, value: unknown, type: string): void {
+export function checkType(name: string, value: unknown, type: string): void {
   if (value !== undefined && typeof value !== type)
     throw new TypeError(`The ${name} option must be a ${type}, got ${typeof value}`);
 }
 
-/** Throws a TypeError or RangeError naming the first option that is not valid. */
-export function validateOptions(options: ClientOptions): void {
+/** The options a client and a server share (timeouts, limits, keepalive, backend): checked the same way. */
+export type ConnectionOptions = Pick<
+  ClientOptions,
+  | 'handshakeTimeout'
+  | 'closeTimeout'
+  | 'maxMessage'
+  | 'maxBufferedAmount'
+  | 'highWaterMark'
+  | 'pingInterval'
+  | 'pongTimeout'
+  | 'backend'
+>;
+
+/** Throws a TypeError or RangeError naming the first shared option that is not valid. */
+export function validateConnectionOptions(options: ConnectionOptions): void {
   if (options === null || typeof options !== 'object') throw new TypeError('The options must be an object');
   checkNumber('handshakeTimeout', options.handshakeTimeout, 1, MAX_TIMER);
   checkNumber('closeTimeout', options.closeTimeout, 1, MAX_TIMER);
@@ -101,6 +114,15 @@ export function validateOptions(options: ClientOptions): void {
   checkNumber('highWaterMark', options.highWaterMark, 0, MAX_BYTES);
   checkNumber('pingInterval', options.pingInterval, 1, MAX_TIMER);
   checkNumber('pongTimeout', options.pongTimeout, 1, MAX_TIMER);
+  const { backend } = options;
+  if (backend !== undefined && backend !== 'as' && backend !== 'c') {
+    throw new TypeError(`The backend option must be 'as' or 'c', got ${JSON.stringify(backend)}`);
+  }
+}
+
+/** Throws a TypeError or RangeError naming the first option that is not valid. */
+export function validateOptions(options: ClientOptions): void {
+  validateConnectionOptions(options);
   checkType('rejectUnauthorized', options.rejectUnauthorized, 'boolean');
   checkType('servername', options.servername, 'string');
   checkType('origin', options.origin, 'string');
@@ -121,12 +143,9 @@ export function validateOptions(options: ClientOptions): void {
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError('The signal option must be an AbortSignal');
   }
-  const { ca, backend, headers } = options;
+  const { ca, headers } = options;
   if (ca !== undefined && typeof ca !== 'string' && !(Array.isArray(ca) && ca.every((c) => typeof c === 'string'))) {
     throw new TypeError('The ca option must be a PEM string or an array of them');
-  }
-  if (backend !== undefined && backend !== 'as' && backend !== 'c') {
-    throw new TypeError(`The backend option must be 'as' or 'c', got ${JSON.stringify(backend)}`);
   }
   if (headers !== undefined) {
     if (headers === null || typeof headers !== 'object')

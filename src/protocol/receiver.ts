@@ -3,7 +3,6 @@
 // and dropped, never parsed or kept. Frames that came with the 101 wait until connect() has settled.
 import type { Codec } from '../codec/codec.ts';
 import { Event, Opcode } from '../codec/abi.ts';
-import type { OpeningHandshake } from './opening-handshake.ts';
 import { InflateError, type MessageCompressor } from '../deflate/compressor.ts';
 import { SpilledMessage } from './spilled-message.ts';
 
@@ -29,13 +28,21 @@ function isUtf8(data: Uint8Array): boolean {
   }
 }
 
+/** The opening handshake's head, read as it arrives (a response, or a request on a server). */
+export interface HeadReader {
+  /** Free space after what has arrived, at least `min` bytes: read into it, then commit(). */
+  space(min?: number): Uint8Array;
+  commit(n: number): void;
+  push(chunk: Uint8Array): void;
+}
+
 /** What the receiver needs from its connection. */
 export interface ReceiverOwner {
   /** The opening handshake is under way: bytes are the response head. */
   readonly connecting: boolean;
   /** Frames are still wanted. */
   readonly receiving: boolean;
-  readonly handshake: OpeningHandshake;
+  readonly handshake: HeadReader;
   /** Response bytes arrived: judge the head. */
   onHead(): void;
   onMessage(data: Uint8Array, isText: boolean): void;

@@ -70,17 +70,17 @@ export class Sender {
   /** Writes one frame; false when the caller should wait for a drain before sending more. */
   frame(b0: number, payload: Uint8Array): boolean {
     const codec = this.codec;
-    if (payload.length < codec.txSpace()) return this.write(codec.frame(b0, payload, nextMaskKey()));
+    if (payload.length < codec.txSpace()) return this.write(codec.frame(b0, payload, this.maskKey()));
     if (payload.length <= TX_REGION_PAYLOAD_MAX) this.txWanted = Math.max(this.txWanted, payload.length);
     // Built in a JS buffer, not in WASM memory: nothing there to pin.
-    return this.write(codec.frameDetached(b0, payload, nextMaskKey()), false);
+    return this.write(codec.frameDetached(b0, payload, this.maskKey()), false);
   }
 
   /** A text message, encoded straight into the send region when it fits and is not to be compressed. */
   text(b0: number, text: string): boolean {
     const compressing = this.compressor !== null && text.length * 3 >= this.threshold;
     if (!compressing && text.length * 3 < this.codec.txSpace()) {
-      return this.write(this.codec.frameText(b0, text, nextMaskKey()));
+      return this.write(this.codec.frameText(b0, text, this.maskKey()));
     }
     return this.message(b0, encoder.encode(text));
   }
@@ -115,7 +115,7 @@ export class Sender {
       this.pendingPong = payload.slice();
       return;
     }
-    const pong = this.codec.frameDetached(FIN | Opcode.Pong, payload, nextMaskKey());
+    const pong = this.codec.frameDetached(FIN | Opcode.Pong, payload, this.maskKey());
     this.pongs.push(pong);
     this.pongBytes += pong.length;
   }
@@ -178,6 +178,11 @@ export class Sender {
       this.codec.release();
       this.pinned = false;
     }
+  }
+
+  /** A fresh key per frame for a client (RFC 6455 §5.3); a server's frames are not masked. */
+  private maskKey(): number {
+    return this.codec.masks ? nextMaskKey() : 0;
   }
 
   private write(frame: Uint8Array, inWasm = true): boolean {

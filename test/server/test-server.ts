@@ -1,0 +1,137 @@
+// The server under test, runtime-neutral (no node:*, Bun.*, Deno.*): our serve() on a plain port, a TLS
+// port and a keepalive port, with routes by path that the tests drive (server.test.ts). The runtime's
+// entry (serve-node.ts, serve.bun.ts, serve.deno.ts) passes its serve() and a way to read its memory,
+// prints the ports this returns, and calls stop() when its stdin ends.
+import type { Serve, Server, ServerConnection, ServerHandlers } from '../../src/api.ts';
+
+export interface TestServerConfig {
+  cert: string;
+  key: string;
+}
+
+/** Limits the tests push against. */
+export const LIMITS = {
+  maxMessage: 1024 * 1024,
+  maxBufferedAmount: 1024 * 1024,
+  handshakeTimeout: 1000,
+  closeTimeout: 1000,
+  pingInterval: 150,
+  pongTimeout: 300,
+} as const;
+
+export interface Ports {
+  plain: number;
+  tls: number;
+  keepalive: number;
+}
+
+/** What /stats reports. */
+export interface Stats {
+  clients: number;
+  /** Errors reported by onError, by code. */
+  errors: Record<string, number>;
+  /** Refusals, by status. */
+  refused: Record<string, number>;
+  /** Connections closed, by the close code reported. */
+  closed: Record<string, number>;
+  /** The paths of the open connections, by server (plain, tls, keepalive). */
+  open: string[][];
+  /** Bytes of memory in use by the process (RSS). */
+  rss: number;
+}
+
+const encoder = new TextEncoder();
+
+export async function startTestServer(
+  serve: Serve,
+  config: TestServerConfig,
+  rss: () => number,
+): Promise<{ ports: Ports; stop(): Promise<void> }> {
+  const counts: Omit<Stats, 'clients' | 'rss' | 'open'> = { errors: {}, refused: {}, closed: {} };
+  const bump = (table: Record<string, number>, key: string | number) => {
+    table[key] = (table[key] ?? 0) + 1;
+  };
+  const servers: Server[] = [];
+  const clients = () => servers.reduce((n, s) => n + s.clients.size, 0);
+
+  const handlers: ServerHandlers = {
+    onOpen(conn, request) {
+      const url = new URL(request.url, 'http://x');
+      const n = Number(url.searchParams.get('n') ?? 0);
+      switch (url.pathname) {
+        case '/stats': {
+          const open = servers.map((s) => [...s.clients].map((c) => c.request?.url ?? '?'));
+          const stats: Stats = { clients: clients(), ...counts, open, rss: rss() };
+          conn.sendText(JSON.stringify(stats));
+          break;
+        }
+        case '/request':
+          // What the server saw of the request, for the tests to check.
+          conn.sendText(JSON.stringify({ ...request, protocol: conn.protocol, extensions: conn.extensions }));
+          break;
+        case '/close':
+          conn.close(Number(url.searchParams.get('code') ?? 1000), url.searchParams.get('reason') ?? '');
+          break;
+        case '/send': {
+          // n binary messages of `size` bytes at once: a client that does not read is dropped at maxBufferedAmount.
+          const payload = new Uint8Array(Number(url.searchParams.get('size') ?? 1024)).fill(0x61);
+          for (let i = 0; i < n && conn.isOpen; i++) conn.send(payload);
+          break;
+        }
+        case '/rtt':
+          void conn.measureRoundTrip().then(
+            (ms) => conn.sendText(`rtt ${ms}`),
+            () => {},
+          );
+          break;
+      }
+    },
+    onMessage(conn, data, isText) {
+      const path = conn.request?.url ?? '';
+      if (path.startsWith('/echo') || path === '/') conn.send(data, isText);
+      else if (path.startsWith('/upper') && isText) {
+        conn.sendText(new TextDecoder().decode(data).toUpperCase());
+      }
+    },
+    onError(_conn, error) {
+      bump(counts.errors, error.code);
+    },
+    onClose(_conn: ServerConnection, code) {
+      bump(counts.closed, code);
+    },
+    onRefused(refused) {
+      bump(counts.refused, refused.status);
+    },
+  };
+
+  const common = {
+    host: '127.0.0.1',
+    maxMessage: LIMITS.maxMessage,
+    maxBufferedAmount: LIMITS.maxBufferedAmount,
+    handshakeTimeout: LIMITS.handshakeTimeout,
+    closeTimeout: LIMITS.closeTimeout,
+    perMessageDeflate: true,
+    // The last of the offered protocols that is a "chat" one; none otherwise.
+    handleProtocols: (offered: string[]) => [...offered].reverse().find((p) => p.startsWith('chat')),
+    verifyOrigin: (origin: string | undefined) => origin !== 'https://evil.example',
+  };
+  servers.push(await serve(common, handlers));
+  servers.push(await serve({ ...common, tls: { cert: config.cert, key: config.key } }, handlers));
+  servers.push(
+    await serve({ ...common, pingInterval: LIMITS.pingInterval, pongTimeout: LIMITS.pongTimeout }, handlers),
+  );
+  const [plain, tls, keepalive] = servers.map((s) => s.port);
+  return {
+    ports: { plain, tls, keepalive },
+    async stop() {
+      await Promise.all(servers.map((s) => s.close()));
+    },
+  };
+}
+
+/** The line a runner prints once listening. */
+export function portsLine(ports: Ports): string {
+  return JSON.stringify({ ports });
+}
+
+export { encoder };
