@@ -1,10 +1,11 @@
 // The cross-runtime benchmark: every client, each in its own process, in a request/response loop
 // against one echo server; rounds interleave the clients; results go to a table, JSON, CSV and charts.
-// `--connections N` runs the many-connections scenario instead (bench/connections/).
+// `--connections N` runs the many-connections scenario instead (bench/connections/); `--servers` measures
+// the servers instead of the clients (bench/servers/).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import cliProgress from 'cli-progress';
+import { progressBar } from './progress.ts';
 import { parseOptions, usage, type BenchOptions } from './options.ts';
 import { allClients, type ClientSpec } from './matrix.ts';
 import { runClient } from './run-client.ts';
@@ -16,6 +17,7 @@ import { writeResults } from './report/files.ts';
 import { writeCharts } from './report/charts.ts';
 import { runConnections } from './connections/run.ts';
 import { describePinning, onClientCpu, type Pinning, pinServerSide } from './pinning.ts';
+import { runServers } from './servers/run.ts';
 
 function selectClients(options: BenchOptions): ClientSpec[] {
   const specs = allClients().filter(
@@ -78,17 +80,7 @@ async function measure(specs: ClientSpec[], options: BenchOptions, target: Targe
       });
     }
   }
-  const bar = new cliProgress.SingleBar(
-    {
-      format: ' {bar} {value}/{total} runs | {task}',
-      hideCursor: true,
-      clearOnComplete: true,
-      noTTYOutput: true,
-      notTTYSchedule: 5000,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  bar.start(options.rounds * options.sizes.length * specs.length, 0, { task: 'starting' });
+  const bar = progressBar(options.rounds * options.sizes.length * specs.length);
   const timeoutMs = (options.duration + 20) * 1000;
   for (let round = 0; round < options.rounds; round++) {
     for (const size of options.sizes) {
@@ -122,6 +114,26 @@ async function measure(specs: ClientSpec[], options: BenchOptions, target: Targe
   return all;
 }
 
+/** `--servers`: the servers measured instead of the clients (bench/servers/); Ctrl-C kills what runs. */
+async function benchServers(options: BenchOptions): Promise<number> {
+  const kills = new Set<() => void>();
+  const onSignal = () => {
+    for (const kill of kills) kill();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await runServers(options, (kill) => {
+      kills.add(kill);
+      return () => kills.delete(kill);
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   if (!options) {
@@ -129,6 +141,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (options.micro) return runMicro(options.microFilter);
+  if (options.servers) return benchServers(options);
   const specs = options.connections === null ? selectClients(options) : [];
   // Request/response only: the many-connections children would inherit the server's CPU.
   const pinning = options.pin && options.connections === null && !options.server ? pinServerSide() : null;

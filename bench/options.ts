@@ -30,6 +30,16 @@ export interface BenchOptions {
    * `text` (non-ASCII text in a text message: UTF-8 validated end to end).
    */
   payload: 'binary' | 'json' | 'text';
+  /** --servers [LIST]: measure echo servers instead of clients (bench/servers/); which ones. */
+  servers: ServerFilter | null;
+  /** --drivers a,b: the clients that drive the servers (null: the default ones). */
+  drivers: string[] | null;
+}
+
+/** `--servers a,b`: only those (`include`); `--servers -a`: all but those (`exclude`); both may mix. */
+export interface ServerFilter {
+  include: string[] | null;
+  exclude: string[];
 }
 
 /** N when --connections is given without a count. */
@@ -71,7 +81,26 @@ Request/response: each client sends a binary message, waits for the echo, sends 
   --no-pin                  do not pin CPUs (by default, where taskset and two CPUs exist, the server runs
                             on CPU 0 and each client on CPU 1: request/response runs only)
   --strict                  exit 1 if any client failed (CI runs --quick --strict)
-  -h, --help`;
+  -h, --help
+
+Servers: \`--servers [LIST]\` measures echo servers instead of clients, each started in its own process on its
+own runtime (plain, or TLS with build/out/native/server.crt), driven by fixed clients, the same loop:
+
+  --servers [LIST]          which servers (default all): ours (wasm-ws serve() on node, node24, bun, deno),
+                            ws (WebSocketServer + bufferutil, node and node24), bun-serve (Bun.serve),
+                            deno-serve (Deno.serve), native (each runtime's own: ws, bun-serve, deno-serve),
+                            floor (a raw socket answering each frame with a pre-built one: a floor, not a
+                            competitor), beast (the Beast C++ server); a name after a minus leaves it out:
+                            --servers -ours is all but ours, --servers ws,beast only those two
+  --drivers a,b             the clients that drive them (default beast-sync,floor-bun: the Beast C++ client
+                            in sync mode and the I/O floor client on Bun); also beast-async, floor-node,
+                            floor-node24, floor-deno
+  --runtimes a,b            only the servers on these runtimes (node, node24, bun, deno, c++)
+  --connections [N]         with --servers: N connections (default ${defaultConnections}) to each server from one
+                            Node process, the server's RSS per idle connection (after its GC), then all N in
+                            a request/response loop (echoes per second)
+  --sizes, --duration, --rounds, --quick, --plain, --tls, --payload, --no-pin, --strict, --out as above; the
+  server runs on CPU 0, each driver on CPU 1; results go to results/servers unless --out`;
 
 export function parseOptions(argv: string[]): BenchOptions | null {
   // `--connections` may come without its count.
@@ -79,6 +108,19 @@ export function parseOptions(argv: string[]): BenchOptions | null {
   const at = args.indexOf('--connections');
   if (at >= 0 && (at === args.length - 1 || args[at + 1].startsWith('-')))
     args.splice(at + 1, 0, `${defaultConnections}`);
+  // `--servers` may come with a list: the next argument unless it is an option (`-name` leaves one out).
+  let serverList: string | null = null;
+  const serversAt = args.findIndex((a) => a === '--servers' || a.startsWith('--servers='));
+  if (serversAt >= 0) {
+    const arg = args[serversAt];
+    if (arg.startsWith('--servers=')) {
+      serverList = arg.slice('--servers='.length);
+      args[serversAt] = '--servers';
+    } else if (serversAt + 1 < args.length && !args[serversAt + 1].startsWith('--') && args[serversAt + 1] !== '-h') {
+      serverList = args[serversAt + 1];
+      args.splice(serversAt + 1, 1);
+    }
+  }
   // `--micro` may come with a filter: the next argument unless it is an option.
   let microFilter: string | null = null;
   const micro = args.indexOf('--micro');
@@ -106,6 +148,8 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       deflate: { type: 'boolean', default: false },
       payload: { type: 'string' },
       text: { type: 'boolean', default: false },
+      servers: { type: 'boolean', default: false },
+      drivers: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -136,6 +180,25 @@ export function parseOptions(argv: string[]): BenchOptions | null {
   if (payload !== 'binary' && payload !== 'json' && payload !== 'text')
     throw new Error(`--payload: binary, json or text, not ${payload}`);
   if (deflate && connections !== null) throw new Error('--deflate runs the request/response loop, not --connections');
+  let servers: ServerFilter | null = null;
+  if (values.servers) {
+    const names = list(serverList ?? undefined) ?? [];
+    const exclude = names.filter((n) => n.startsWith('-')).map((n) => n.slice(1));
+    const include = names.filter((n) => !n.startsWith('-'));
+    servers = { include: include.length ? include : null, exclude };
+    if (deflate) throw new Error('--servers measures without permessage-deflate: no --deflate');
+    if (values.server) throw new Error('--servers starts its own servers: no --server URL');
+    if (values.clients) throw new Error('--servers measures servers: --drivers picks the clients that drive them');
+  } else if (values.drivers) throw new Error('--drivers goes with --servers');
+  const out = servers
+    ? payload === 'text'
+      ? 'results/servers/text'
+      : 'results/servers'
+    : deflate
+      ? 'results/deflate'
+      : payload === 'text'
+        ? 'results/text'
+        : 'results';
   return {
     sizes,
     duration,
@@ -145,7 +208,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     clients: list(values.clients),
     runtimes: list(values.runtimes),
     server: values.server ?? null,
-    out: values.out ?? (deflate ? 'results/deflate' : payload === 'text' ? 'results/text' : 'results'),
+    out: values.out ?? out,
     quick,
     micro: values.micro!,
     microFilter,
@@ -155,5 +218,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     connections,
     deflate,
     payload,
+    servers,
+    drivers: list(values.drivers),
   };
 }

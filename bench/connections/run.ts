@@ -3,7 +3,7 @@
 // issue's targets as ratios, connections.json, connections.csv and a chart.
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import cliProgress from 'cli-progress';
+import { progressBar } from '../progress.ts';
 import type { Environment } from '../environment.ts';
 import type { BenchOptions } from '../options.ts';
 import { runProcess } from '../run-process.ts';
@@ -43,7 +43,7 @@ function selectClients(options: BenchOptions): ConnectionsSpec[] {
  * Bun and Deno raise their soft limit to the hard one, and the children inherit it: what a shell
  * started from here reports is what the clients and the server get.
  */
-function checkOpenFiles(n: number, externalServer: boolean): void {
+export function checkOpenFiles(n: number, externalServer: boolean): void {
   const probe = spawnSync('sh', ['-c', 'ulimit -n; ulimit -Hn'], { encoding: 'utf8' });
   if (probe.status !== 0) return; // no sh: let a failing connection say EMFILE
   const [soft, hard] = probe.stdout.trim().split('\n');
@@ -111,17 +111,7 @@ export async function runConnections(
       connectCurve: [],
       failures: [],
     });
-  const bar = new cliProgress.SingleBar(
-    {
-      format: ' {bar} {value}/{total} runs | {task}',
-      hideCursor: true,
-      clearOnComplete: true,
-      noTTYOutput: true,
-      notTTYSchedule: 5000,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  bar.start(options.rounds * specs.length, 0, { task: 'starting' });
+  const bar = progressBar(options.rounds * specs.length);
   // Generous: Bun took 12.5 ms per connect with 1000 open before the shared codec; 100 ms each is a stall.
   const timeoutMs = (30 + n * 0.1 + warmup + options.duration + 5) * 1000;
   for (let round = 0; round < options.rounds; round++) {

@@ -24,19 +24,29 @@ function labelsOf(values: { client: string; order: number }[]): string[] {
   return [...new Set([...values].sort((a, b) => a.order - b.order).map((v) => v.client))];
 }
 
-function color(labels: string[]) {
+function color(labels: string[], title: string) {
   return {
     field: 'client',
     type: 'nominal',
     sort: labels,
-    title: 'client',
+    title,
     scale: { scheme: 'tableau10' },
     legend: { labelLimit: 400 },
   } as const;
 }
 
+/** What the bars are, their order and legend, and what the file names end with: clients by default. */
+export interface ChartLayout {
+  order: string[];
+  legend: string;
+  /** Appended to each file's name (before .svg/.png). */
+  suffix: string;
+}
+
+const clientCharts: ChartLayout = { order: clientOrder, legend: 'client', suffix: '' };
+
 /** Writes BASE.svg and BASE.png; returns their paths. */
-async function render(spec: vl.TopLevelSpec, base: string): Promise<string[]> {
+export async function render(spec: vl.TopLevelSpec, base: string): Promise<string[]> {
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
@@ -53,13 +63,18 @@ async function render(spec: vl.TopLevelSpec, base: string): Promise<string[]> {
   return [`${base}.svg`, `${base}.png`];
 }
 
-function rpsSpec(measurements: Measurement[], title: string, subtitle: string): vl.TopLevelSpec | null {
+function rpsSpec(
+  measurements: Measurement[],
+  title: string,
+  subtitle: string,
+  layout: ChartLayout,
+): vl.TopLevelSpec | null {
   const values = measurements
     .filter((m) => m.median !== null)
     .map((m) => ({
       runtime: m.runtime,
       client: m.label,
-      order: clientOrder.indexOf(m.client),
+      order: layout.order.indexOf(m.client),
       rps: Math.round(m.median!),
       min: m.min,
       max: m.max,
@@ -77,7 +92,7 @@ function rpsSpec(measurements: Measurement[], title: string, subtitle: string): 
         mark: { type: 'bar', tooltip: true },
         encoding: {
           y: { field: 'rps', type: 'quantitative', title: 'requests per second' },
-          color: color(labels),
+          color: color(labels, layout.legend),
         },
       },
       {
@@ -89,13 +104,18 @@ function rpsSpec(measurements: Measurement[], title: string, subtitle: string): 
   };
 }
 
-function latencySpec(measurements: Measurement[], title: string, subtitle: string): vl.TopLevelSpec | null {
+function latencySpec(
+  measurements: Measurement[],
+  title: string,
+  subtitle: string,
+  layout: ChartLayout,
+): vl.TopLevelSpec | null {
   const values = measurements
     .filter((m) => m.median !== null && m.latency)
     .map((m) => ({
       runtime: m.runtime,
       client: m.label,
-      order: clientOrder.indexOf(m.client),
+      order: layout.order.indexOf(m.client),
       p50: m.latency!.p50,
       p99: m.latency!.p99,
       p999: m.latency!.p999,
@@ -111,7 +131,7 @@ function latencySpec(measurements: Measurement[], title: string, subtitle: strin
       x,
       xOffset: { field: 'client', type: 'nominal', sort: labels },
       y: { field, type: 'quantitative', title: `${name} round trip (µs)` },
-      color: color(labels),
+      color: color(labels, layout.legend),
     },
   });
   return {
@@ -130,6 +150,7 @@ export async function writeCharts(
   sizes: number[],
   mode: string,
   tls: boolean,
+  layout: ChartLayout = clientCharts,
 ): Promise<string[]> {
   const files: string[] = [];
   // Node 24 only when it was measured (a machine without it has no version to show).
@@ -139,13 +160,19 @@ export async function writeCharts(
   const subtitle = `${environment.cpu}, ${environment.cores} cores; ${versions.join(', ')}, ${environment.runtimes.deno.split(' (')[0]}; ${environment.server}; ${environment.date.slice(0, 10)}`;
   for (const size of sizes) {
     const ofSize = measurements.filter((m) => m.size === size);
-    const suffix = `${size}${tls ? '-tls' : ''}`;
-    const rps = rpsSpec(ofSize, `${size} B messages (${mode}): requests per second (higher is better)`, subtitle);
+    const suffix = `${size}${tls ? '-tls' : ''}${layout.suffix}`;
+    const rps = rpsSpec(
+      ofSize,
+      `${size} B messages (${mode}): requests per second (higher is better)`,
+      subtitle,
+      layout,
+    );
     if (rps) files.push(...(await render(rps, join(dir, `benchmark-${suffix}`))));
     const latency = latencySpec(
       ofSize,
       `${size} B messages (${mode}): round-trip latency, median over rounds (lower is better)`,
       subtitle,
+      layout,
     );
     if (latency) files.push(...(await render(latency, join(dir, `latency-${suffix}`))));
   }

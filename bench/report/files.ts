@@ -1,4 +1,5 @@
 // results.json (environment + one record per measurement, each round's latency with it) and results.csv.
+// With --servers (`subject` 'server'), the CSV's first column is the server and a driver column follows api.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Environment } from '../environment.ts';
@@ -9,12 +10,19 @@ export function writeResults(
   environment: Environment,
   options: object,
   measurements: Measurement[],
+  subject: 'client' | 'server' = 'client',
 ): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'results.json'), `${JSON.stringify({ environment, options, measurements }, null, 2)}\n`);
+  const servers = subject === 'server';
+  // A server's record names it `server`, not `client`.
+  const records = servers ? measurements.map(({ client, ...m }) => ({ server: client, ...m })) : measurements;
+  writeFileSync(
+    join(dir, 'results.json'),
+    `${JSON.stringify({ environment, options, measurements: records }, null, 2)}\n`,
+  );
   // Latency: per percentile the median over rounds, in µs; empty when the client reported none.
   const header = [
-    'client,runtime,api,size,tls,median_rps,min_rps,max_rps',
+    `${subject},runtime,api,${servers ? 'driver,' : ''}size,tls,median_rps,min_rps,max_rps`,
     ...latencyKeys.map((k) => `${k}_us`),
     'rounds,failures',
   ].join(',');
@@ -23,6 +31,7 @@ export function writeResults(
       m.client,
       m.runtime,
       m.api,
+      ...(servers ? [m.driver ?? ''] : []),
       m.size,
       m.tls,
       m.median?.toFixed(1) ?? '',

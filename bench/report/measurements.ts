@@ -21,6 +21,7 @@ export const latencyNames: Record<keyof Latency, string> = {
 };
 
 export interface Measurement {
+  /** What is measured: the client, or with --servers the server (its id in bench/servers/matrix.ts). */
   client: string;
   label: string;
   runtime: string;
@@ -36,6 +37,8 @@ export interface Measurement {
   latencies?: (Latency | null)[];
   /** Per percentile, the median over the rounds that reported one; set by summarize(). */
   latency?: Latency | null;
+  /** --servers: the client that drove the server (bench/servers/matrix.ts driverNames). */
+  driver?: string;
 }
 
 /** One successful round: its requests per second and its latency. */
@@ -70,11 +73,12 @@ export function beastReference(all: Measurement[], size: number): number | null 
   return medians.length ? Math.max(...medians) : null;
 }
 
-export function nativeReference(all: Measurement[], size: number, runtime: string): number | null {
-  return all.find((m) => m.size === size && m.runtime === runtime && m.client === 'native')?.median ?? null;
+/** The reference for "× native": the runtime's own client (`native`), or with --servers its own server (`id`). */
+export function nativeReference(all: Measurement[], size: number, runtime: string, id = 'native'): number | null {
+  return all.find((m) => m.size === size && m.runtime === runtime && m.client === id)?.median ?? null;
 }
 
-/** The reference for "× floor": the I/O floor client (a raw socket, no WebSocket) on the same runtime. */
+/** The reference for "× floor": the I/O floor client (a raw socket, no WebSocket) on the same runtime (or the floor server). */
 export function floorReference(all: Measurement[], size: number, runtime: string): number | null {
   return all.find((m) => m.size === size && m.runtime === runtime && m.client === 'floor')?.median ?? null;
 }

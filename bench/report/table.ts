@@ -8,14 +8,38 @@ const fmt = (n: number) => (n >= 10000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed
 /** Microseconds: one decimal below 100 µs, whole above. */
 export const fmtUs = (n: number) => (n < 100 ? n.toFixed(1) : n.toFixed(0));
 
-function cell(m: Measurement | undefined, all: Measurement[]): string {
+/** What the rows are and what the ratios compare with: the clients by default, the servers with --servers. */
+export interface TableLayout {
+  /** The rows (Measurement.client), in order. */
+  order: string[];
+  /** The first column's title. */
+  rowTitle: string;
+  /** The row that is the runtime's native reference for ×N. */
+  native(runtime: string): string;
+  /** What ×B, ×N and ×F compare with, in the title. */
+  beastName: string;
+  nativeName: string;
+  floorName: string;
+}
+
+export const clientLayout: TableLayout = {
+  order: clientOrder,
+  rowTitle: 'client',
+  native: () => 'native',
+  beastName: 'Beast C++',
+  nativeName: "the runtime's native WebSocket",
+  floorName: 'its I/O floor (raw socket)',
+};
+
+function cell(m: Measurement | undefined, all: Measurement[], layout: TableLayout): string {
   if (!m) return '';
   if (m.median === null) return 'FAILED';
   const parts = [`${fmt(m.median)} [${fmt(m.min!)}–${fmt(m.max!)}]`];
   const beast = beastReference(all, m.size);
   if (beast && m.runtime !== 'c++') parts.push(`${(m.median / beast).toFixed(2)}×B`);
-  const native = nativeReference(all, m.size, m.runtime);
-  if (native && m.client !== 'native' && m.runtime !== 'c++') parts.push(`${(m.median / native).toFixed(2)}×N`);
+  const nativeId = layout.native(m.runtime);
+  const native = nativeReference(all, m.size, m.runtime, nativeId);
+  if (native && m.client !== nativeId && m.runtime !== 'c++') parts.push(`${(m.median / native).toFixed(2)}×N`);
   const floor = floorReference(all, m.size, m.runtime);
   if (floor && m.client !== 'floor' && m.runtime !== 'c++') parts.push(`${(m.median / floor).toFixed(2)}×F`);
   return parts.join(' ');
@@ -42,23 +66,28 @@ function grid(header: string[], body: string[][]): string[] {
 }
 
 /** `mode`: what the run was (TLS, permessage-deflate, the payload), shown with each table. */
-export function renderTables(all: Measurement[], sizes: number[], mode: string): string {
+export function renderTables(
+  all: Measurement[],
+  sizes: number[],
+  mode: string,
+  layout: TableLayout = clientLayout,
+): string {
   const out: string[] = [];
   const present = runtimes.filter((r) => all.some((m) => m.runtime === r));
   for (const size of sizes) {
-    const rows = clientOrder.filter((c) => all.some((m) => m.size === size && m.client === c));
+    const rows = layout.order.filter((c) => all.some((m) => m.size === size && m.client === c));
     const find = (client: string, runtime: string) =>
       all.find((m) => m.size === size && m.client === client && m.runtime === runtime);
     const label = (client: string) => all.find((m) => m.client === client)!.label;
-    const header = ['client', ...present];
+    const header = [layout.rowTitle, ...present];
     const hasFloor = all.some((m) => m.size === size && m.client === 'floor' && m.median !== null);
     out.push(
-      `\n${size} B messages (${mode}): requests per second, median [min–max]; ×B: vs Beast C++, ×N: vs the runtime's native WebSocket${hasFloor ? ', ×F: vs its I/O floor (raw socket)' : ''}`,
+      `\n${size} B messages (${mode}): requests per second, median [min–max]; ×B: vs ${layout.beastName}, ×N: vs ${layout.nativeName}${hasFloor ? `, ×F: vs ${layout.floorName}` : ''}`,
     );
     out.push(
       ...grid(
         header,
-        rows.map((client) => [label(client), ...present.map((r) => cell(find(client, r), all))]),
+        rows.map((client) => [label(client), ...present.map((r) => cell(find(client, r), all, layout))]),
       ),
     );
     for (const m of all.filter((x) => x.size === size && x.failures.length > 0)) {

@@ -134,8 +134,8 @@ test('the tarball holds built JavaScript with declarations, the licence and the 
     .map((path) => ({ path, count: readFileSync(join(unpacked, path), 'utf8').match(magic)?.length ?? 0 }))
     .filter((file) => file.count > 0);
   assert.deepEqual(holding, [{ path: 'dist/src/generated/wasm.js', count: built }]);
-  // About 106 KB with proxies: the README (with its benchmark tables) is 45 KB of 330 KB unpacked.
-  assert.ok(tarballSize < 120_000, `tarball is ${tarballSize} bytes`);
+  // About 136 KB with the server: the README (with its benchmark tables) is 59 KB of 442 KB unpacked.
+  assert.ok(tarballSize < 150_000, `tarball is ${tarballSize} bytes`);
   assert.equal(readFileSync(join(root, 'LICENSE'), 'utf8').split('\n')[0], `${packageJson.license} License`);
 });
 
