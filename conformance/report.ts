@@ -1,6 +1,7 @@
 // The cross-client report: counts per verdict per group for every client, the group-9 timings side by
 // side, and every case that is not OK with its reason. Written as Markdown and JSON; a summary for the
-// terminal.
+// terminal. With the roles swapped (`subject: 'server'`), the same for servers, and the cases skipped
+// as not applying to a server, with why.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VERDICTS, type CaseResult, type Verdict } from './server/case.ts';
@@ -12,6 +13,8 @@ export interface Report {
   selection: string;
   note: string;
   runs: ClientRun[];
+  /** What the rows are (default 'client'): 'server' for the fuzzing client's runs against servers. */
+  subject?: 'client' | 'server';
 }
 
 const GROUP_NAMES: Record<number, string> = {
@@ -54,16 +57,17 @@ function fmtMs(ms: number | undefined): string {
 
 export function toMarkdown(report: Report): string {
   const { runs } = report;
+  const subject = report.subject ?? 'client';
   const gs = groups(runs);
   const lines: string[] = [];
-  lines.push('# wasm-ws conformance report', '');
+  lines.push(subject === 'server' ? '# wasm-ws server conformance report' : '# wasm-ws conformance report', '');
   lines.push(`${report.date} · ${report.machine} · selection: ${report.selection}`, '');
   if (report.note) lines.push(report.note, '');
   lines.push(
     'Verdicts as the Autobahn TestSuite gives them: OK, NS = NON-STRICT, INFO = INFORMATIONAL, FAIL = FAILED.',
     '',
   );
-  lines.push(`| client | ${gs.map((g) => `${g} ${GROUP_NAMES[g] ?? ''}`).join(' | ')} | total | run time |`);
+  lines.push(`| ${subject} | ${gs.map((g) => `${g} ${GROUP_NAMES[g] ?? ''}`).join(' | ')} | total | run time |`);
   lines.push(`| --- | ${gs.map(() => '---').join(' | ')} | --- | --- |`);
   for (const r of runs) {
     const missingIn = (g: number) => r.missing.filter((id) => Number(id.split('.')[0]) === g).length;
@@ -113,6 +117,11 @@ export function toMarkdown(report: Report): string {
     if (r.hung || r.exitCode !== 0)
       lines.push(`The agent ${r.hung ? 'hung and was killed' : `exited with code ${r.exitCode}`}.`, '');
     if (r.missing.length) lines.push(`Not run: ${r.missing.join(', ')}`, '');
+    if (r.skipped?.length) {
+      lines.push('Skipped (they do not apply to a server):', '');
+      for (const s of r.skipped) lines.push(`- ${s.id} ${s.description}: ${s.reason}`);
+      lines.push('');
+    }
     if (bad.length === 0) {
       lines.push('Every case OK.', '');
       continue;
@@ -127,10 +136,11 @@ export function toMarkdown(report: Report): string {
   return lines.join('\n');
 }
 
-export function writeReport(dir: string, report: Report): { markdown: string; json: string } {
+/** Writes `name`.md and `name`.json into `dir` (default name: conformance). */
+export function writeReport(dir: string, report: Report, name = 'conformance'): { markdown: string; json: string } {
   mkdirSync(dir, { recursive: true });
-  const markdown = join(dir, 'conformance.md');
-  const json = join(dir, 'conformance.json');
+  const markdown = join(dir, `${name}.md`);
+  const json = join(dir, `${name}.json`);
   writeFileSync(markdown, toMarkdown(report));
   writeFileSync(json, JSON.stringify(report, null, 2));
   return { markdown, json };
@@ -140,7 +150,7 @@ export function writeReport(dir: string, report: Report): { markdown: string; js
 export function summary(report: Report): string {
   const { runs } = report;
   const gs = groups(runs);
-  const rows = [['client', ...gs.map(String), 'total', 'time']];
+  const rows = [[report.subject ?? 'client', ...gs.map(String), 'total', 'time']];
   for (const r of runs) {
     rows.push([
       r.client,

@@ -1,7 +1,9 @@
-// Reads what a client sends, independently of the project: ws's Receiver in the server role (it
-// requires masked frames and checks RSV bits, opcodes, control-frame rules, close codes and UTF-8).
-// The fuzzing server and the client tests' scripted server judge clients with it, so a bug shared by
-// our codec and our client cannot pass unseen. Nothing here (or in what imports it) may import src/.
+// Reads what a peer sends, independently of the project: ws's Receiver in the reader's role (it checks
+// masking, RSV bits, opcodes, control-frame rules, close codes and UTF-8). In the server role (the
+// default) it reads a client, whose frames must be masked: the fuzzing server and the client tests'
+// scripted server judge clients with it, so a bug shared by our codec and our client cannot pass unseen.
+// In the client role it reads a server, whose frames must not be masked: the fuzzing client
+// (conformance/client/) judges servers with it. Nothing here (or in what imports it) may import src/.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -27,7 +29,13 @@ const Receiver = wsLib('receiver.js') as new (options: {
   extensions?: Record<string, unknown>;
 }) => Receiver;
 
-/** ws's permessage-deflate (server side): reads what a client compressed, compresses what a server sends. */
+/**
+ * The side of the connection the reader (and whoever uses it to judge the other side) is on: 'server'
+ * reads a client (masked frames), 'client' reads a server (unmasked frames).
+ */
+export type Role = 'server' | 'client';
+
+/** ws's permessage-deflate in one role: reads what the peer compressed, compresses what this side sends. */
 export interface PerMessageDeflate {
   params: unknown;
   normalizeParams(configurations: unknown[]): unknown[];
@@ -39,17 +47,23 @@ const PerMessageDeflate = wsLib('permessage-deflate.js') as new (options: {
   isServer: boolean;
   maxPayload: number;
 }) => PerMessageDeflate;
-const parseExtensions = (wsLib('extension.js') as { parse(header: string): Record<string, unknown[]> }).parse;
+/**
+ * ws's Sec-WebSocket-Extensions parser: each extension's elements (one per offer), each a map of its
+ * parameters to their values (strings, or true for none). Throws on a malformed header.
+ */
+export const parseExtensions = (
+  wsLib('extension.js') as { parse(header: string): Record<string, Record<string, (string | true)[]>[]> }
+).parse;
 
 /**
- * ws's permessage-deflate reading with what a response agreed to (its Sec-WebSocket-Extensions), or
+ * ws's permessage-deflate in `role` with what a response agreed to (its Sec-WebSocket-Extensions), or
  * null when that is not a valid permessage-deflate agreement (the client then fails the handshake).
  */
-export function deflateFor(response: string, maxPayload: number): PerMessageDeflate | null {
+export function deflateFor(response: string, maxPayload: number, role: Role = 'server'): PerMessageDeflate | null {
   try {
     const offer = parseExtensions(response)['permessage-deflate'];
     if (offer?.length !== 1) return null;
-    const pmd = new PerMessageDeflate({ isServer: true, maxPayload });
+    const pmd = new PerMessageDeflate({ isServer: role === 'server', maxPayload });
     pmd.params = pmd.normalizeParams(offer)[0];
     return pmd;
   } catch {
@@ -58,15 +72,17 @@ export function deflateFor(response: string, maxPayload: number): PerMessageDefl
 }
 const { kStatusCode } = wsLib('constants.js') as { kStatusCode: symbol };
 
-/** One thing a client sent: a whole message, a control frame, or the protocol error that ends reading. */
-export type ClientFrame =
+/** One thing the peer sent: a whole message, a control frame, or the protocol error that ends reading. */
+export type PeerFrame =
   | { type: 'message'; text: boolean; data: Buffer }
   | { type: 'ping' | 'pong'; data: Buffer }
   | { type: 'close'; code: number; reason: string }
-  /** `kind`: ws's error code (e.g. WS_ERR_EXPECTED_MASK); `closeCode`: the code a server would fail with. */
+  /** `kind`: ws's error code (e.g. WS_ERR_EXPECTED_MASK); `closeCode`: the code the reader's side would fail with. */
   | { type: 'error'; kind: string; message: string; closeCode: number };
+/** What a client sent, as the server-role reader reads it. */
+export type ClientFrame = PeerFrame;
 
-/** Parses a client's byte stream in any chunking. After a close frame or an error it ignores the rest. */
+/** Parses the peer's byte stream in any chunking. After a close frame or an error it ignores the rest. */
 export class FrameReader {
   private readonly receiver: Receiver;
   private readonly deflate: PerMessageDeflate | null;
@@ -75,17 +91,19 @@ export class FrameReader {
   /**
    * `maxMessage`: the largest message (sum of its fragments) accepted, at most 2^31 - 1. `extensions`:
    * the response's Sec-WebSocket-Extensions; with permessage-deflate in it, compressed messages are
-   * inflated (asynchronously, in order) as ws's server does.
+   * inflated (asynchronously, in order) as ws does in `role`. `role`: the reader's side ('server': it
+   * reads a client and requires masked frames; 'client': it reads a server and refuses masked frames).
    */
   constructor(
-    private readonly onFrame: (frame: ClientFrame) => void,
+    private readonly onFrame: (frame: PeerFrame) => void,
     maxMessage: number,
     extensions = '',
+    role: Role = 'server',
   ) {
-    const deflate = extensions ? deflateFor(extensions, maxMessage) : null;
+    const deflate = extensions ? deflateFor(extensions, maxMessage, role) : null;
     this.deflate = deflate;
     const r = new Receiver({
-      isServer: true,
+      isServer: role === 'server',
       maxPayload: maxMessage,
       ...(deflate ? { extensions: { 'permessage-deflate': deflate } } : {}),
     });

@@ -7,12 +7,11 @@
 //   GET /results?agent=A           plain HTTP: A's results so far, JSON (for agents in other processes)
 import { createHash } from 'node:crypto';
 import type net from 'node:net';
-import { Conn, type CaseResult, type CaseSpec } from './case.ts';
-import { closePayload, frame, OPCODE } from './case.ts';
+import { Conn, runOn, type CaseResult, type CaseSpec } from './case.ts';
+import { closePayload, OPCODE } from './case.ts';
 import { httpReply, rawHttpServer } from './raw-http.ts';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-const DEFAULT_TIMEOUT = 10_000;
 
 export interface FuzzingServerOptions {
   cases: CaseSpec[];
@@ -33,10 +32,6 @@ export interface FuzzingServer {
   /** Resolves when `agent` has asked /updateReports. */
   reported(agent: string): Promise<CaseResult[]>;
   stop(): Promise<void>;
-}
-
-export function groupOf(id: string): number {
-  return Number(id.split('.')[0]);
 }
 
 export async function startFuzzingServer(options: FuzzingServerOptions): Promise<FuzzingServer> {
@@ -126,33 +121,7 @@ export async function startFuzzingServer(options: FuzzingServerOptions): Promise
     const c = new Conn(socket, extensions);
     socket.resume();
     if (rest.length > 0) c.onData(rest);
-    const started = performance.now();
-    const timeout = spec.timeout ?? DEFAULT_TIMEOUT;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let outcome: Awaited<ReturnType<CaseSpec['run']>>;
-    try {
-      outcome = await Promise.race([
-        spec.run(c),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`timed out after ${timeout} ms`)), timeout);
-        }),
-      ]);
-    } catch (error) {
-      outcome = { verdict: 'FAILED' as const, reason: `case did not finish: ${(error as Error).message}` };
-    } finally {
-      clearTimeout(timer);
-    }
-    const ms = Math.round((performance.now() - started) * 10) / 10;
-    await c.finish();
-    return {
-      id: spec.id,
-      group: groupOf(spec.id),
-      description: spec.description,
-      verdict: outcome.verdict,
-      reason: outcome.reason,
-      ms,
-      clientCloseCode: c.clientClose()?.code ?? null,
-    };
+    return runOn(spec, c);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -179,4 +148,4 @@ export async function startFuzzingServer(options: FuzzingServerOptions): Promise
   };
 }
 
-export { frame };
+export { frame, groupOf } from './case.ts';

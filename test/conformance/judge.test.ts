@@ -1,7 +1,8 @@
 // The conformance judge is independent of the project and effective. Independent: nothing the fuzzing
-// server (conformance/server/) or the client tests' scripted server imports, however indirectly, comes
-// from the project's codec or client (src/, runtimes/, assembly/, dist/ or the package itself): by name
-// it takes only node: built-ins and ws.
+// server (conformance/server/), the fuzzing client (conformance/client/, the cases with the roles
+// swapped) or the client tests' scripted server imports, however indirectly, comes from the project's
+// codec, client or server (src/, runtimes/, assembly/, dist/ or the package itself): by name it takes
+// only node: built-ins and ws. (The fuzzing client's effectiveness: fuzzing-client.test.ts.)
 // Effective: a raw-socket client that answers a close with crafted bytes that break RFC 6455 (unmasked,
 // invalid UTF-8, an RSV bit, an invalid close code, an oversized control frame) gets FAILED from the
 // fuzzing server, and one that answers correctly gets OK.
@@ -32,7 +33,7 @@ function specifiers(file: string): string[] {
   return [...readFileSync(file, 'utf8').matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? m[3]);
 }
 
-test('the judge imports nothing of the project: conformance/server/** and test/client/scripted-server.ts, transitively', () => {
+test('the judge imports nothing of the project: conformance/server/**, conformance/client/** and test/client/scripted-server.ts, transitively', () => {
   const seen = new Set<string>();
   const problems: string[] = [];
   const visit = (file: string) => {
@@ -50,9 +51,14 @@ test('the judge imports nothing of the project: conformance/server/** and test/c
       else visit(target);
     }
   };
-  for (const root of [...tsFiles(join(ROOT, 'conformance/server')), join(ROOT, 'test/client/scripted-server.ts')])
+  for (const root of [
+    ...tsFiles(join(ROOT, 'conformance/server')),
+    ...tsFiles(join(ROOT, 'conformance/client')),
+    join(ROOT, 'test/client/scripted-server.ts'),
+  ])
     visit(root);
   assert.ok(seen.has(join(ROOT, 'conformance/server/frame-reader.ts')), 'the frame reader is among the files checked');
+  assert.ok(seen.has(join(ROOT, 'conformance/client/handshake.ts')), 'the fuzzing client is among the files checked');
   assert.deepEqual(problems, []);
 });
 

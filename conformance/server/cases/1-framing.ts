@@ -1,7 +1,8 @@
 // Group 1, framing (RFC 6455 §5.2): text and binary messages of every length form (7-bit, 16-bit,
 // 64-bit lengths and their edges), whole and in small chops, and the header split at every byte; a
-// 64-bit length with its most significant bit set and a masked server frame must fail with 1002.
-import { binary, expectEcho, expectFail, frame, OPCODE, text, type CaseSpec } from '../case.ts';
+// 64-bit length with its most significant bit set and a masked server frame must fail with 1002 (with
+// the roles swapped: an unmasked client frame).
+import { binary, expectEcho, expectFail, OPCODE, text, type CaseSpec } from '../case.ts';
 
 const LENGTHS = [0, 125, 126, 127, 128, 65535, 65536];
 
@@ -28,7 +29,7 @@ function lengthCases(sub: number, isText: boolean): CaseSpec[] {
     description: `Send a ${kind} message with a payload of 65536 bytes in chops of 997 bytes`,
     async run(c) {
       const data = payload(65536, isText);
-      await c.writeChops(frame(opcode, data), 997);
+      await c.writeChops(c.frame(opcode, data), 997);
       return expectEcho(c, [isText ? text(data) : binary(data)]);
     },
   });
@@ -41,7 +42,7 @@ const splitHeaders: CaseSpec[] = [5, 200, 70000].map((n, i) => ({
   description: `Send a binary message of ${n} bytes with the header (and first payload bytes) in 1-byte chops`,
   async run(c) {
     const data = payload(n, false);
-    const f = frame(OPCODE.binary, data);
+    const f = c.frame(OPCODE.binary, data);
     await c.writeChops(f.subarray(0, 14), 1);
     await c.write(f.subarray(14));
     return expectEcho(c, [binary(data)]);
@@ -53,7 +54,7 @@ const bad: CaseSpec[] = [
     id: '1.4.1',
     description: 'Send a frame whose 64-bit length has the most significant bit set: fail with 1002 (1009: NON-STRICT)',
     async run(c) {
-      await c.write(frame(OPCODE.binary, Buffer.alloc(16), { declaredLength: 0x8000000000000010n }));
+      await c.write(c.frame(OPCODE.binary, Buffer.alloc(16), { declaredLength: 0x8000000000000010n }));
       // 1009 (too big) is defensible for a length past 2^63: NON-STRICT.
       return expectFail(c, 1002, { tolerated: [1009] });
     },
@@ -61,17 +62,19 @@ const bad: CaseSpec[] = [
   {
     id: '1.4.2',
     description: 'Send a masked text frame (a server must not mask): fail with 1002',
+    mirror: { description: 'Send an unmasked text frame (a client must mask): fail with 1002' },
     async run(c) {
-      await c.send(OPCODE.text, 'Hello', { mask: true });
+      await c.send(OPCODE.text, 'Hello', { wrongMask: true });
       return expectFail(c, 1002);
     },
   },
   {
     id: '1.4.3',
     description: 'Send a valid text message, then a masked binary frame: echo the first, fail with 1002',
+    mirror: { description: 'Send a valid text message, then an unmasked binary frame: echo the first, fail with 1002' },
     async run(c) {
       await c.send(OPCODE.text, 'first');
-      await c.send(OPCODE.binary, Buffer.from([1, 2, 3]), { mask: true });
+      await c.send(OPCODE.binary, Buffer.from([1, 2, 3]), { wrongMask: true });
       return expectFail(c, 1002, { before: [text('first')] });
     },
   },

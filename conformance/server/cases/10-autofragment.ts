@@ -1,13 +1,13 @@
 // Group 10, auto-fragmentation: the server sends messages cut into frames of a fixed size, regardless
 // of character boundaries (as an auto-fragmenting peer does); the client must reassemble and echo them
 // whole. Its echo may itself be fragmented: the server reassembles it.
-import { binary, expectEcho, frame, OPCODE, text, type CaseSpec, type Msg } from '../case.ts';
+import { binary, expectEcho, OPCODE, text, type CaseSpec, type Conn, type Msg } from '../case.ts';
 
-function fragments(opcode: number, data: Buffer, size: number): Buffer {
+function fragments(c: Conn, opcode: number, data: Buffer, size: number): Buffer {
   const frames: Buffer[] = [];
   for (let at = 0; at < data.length || at === 0; at += size) {
     frames.push(
-      frame(at === 0 ? opcode : OPCODE.cont, data.subarray(at, at + size), { fin: at + size >= data.length }),
+      c.frame(at === 0 ? opcode : OPCODE.cont, data.subarray(at, at + size), { fin: at + size >= data.length }),
     );
   }
   return Buffer.concat(frames);
@@ -34,7 +34,7 @@ export const cases: CaseSpec[] = cases_.map(([name, isText, data, size], i) => (
   description: `Send ${name} auto-fragmented into frames of ${size} byte(s)`,
   timeout: 20_000,
   async run(c) {
-    await c.write(fragments(isText ? OPCODE.text : OPCODE.binary, data, size));
+    await c.write(fragments(c, isText ? OPCODE.text : OPCODE.binary, data, size));
     const want: Msg = isText ? text(data) : binary(data);
     return expectEcho(c, [want], { wait: 8000 });
   },

@@ -1,14 +1,14 @@
 // Group 2, ping/pong (RFC 6455 §5.5.2–5.5.3): a ping is answered by a pong with the same payload, up to
 // 125 bytes; a 126-byte ping is a protocol error (1002); unsolicited pongs are ignored; ten pings get
 // ten pongs, also when every frame arrives in 1-byte chops.
-import { expectEcho, expectFail, frame, OPCODE, text, type CaseSpec } from '../case.ts';
+import { expectEcho, expectFail, OPCODE, text, type CaseSpec } from '../case.ts';
 
 const bytes = (n: number, fill = 0xfe) => Buffer.alloc(n, fill);
 const pingEcho = (id: string, description: string, data: Buffer, chop = 0): CaseSpec => ({
   id,
   description,
   async run(c) {
-    const f = frame(OPCODE.ping, data);
+    const f = c.frame(OPCODE.ping, data);
     if (chop) await c.writeChops(f, chop);
     else await c.write(f);
     return expectEcho(c, [], { pings: [data] });
@@ -72,7 +72,7 @@ export const cases: CaseSpec[] = [
     description: 'Send ten pings in 1-byte chops: ten pongs with their payloads, in order',
     async run(c) {
       const pings = Array.from({ length: 10 }, (_, i) => Buffer.from(`payload-${i}`));
-      await c.writeChops(Buffer.concat(pings.map((p) => frame(OPCODE.ping, p))), 1);
+      await c.writeChops(Buffer.concat(pings.map((p) => c.frame(OPCODE.ping, p))), 1);
       return expectEcho(c, [], { pings });
     },
   },

@@ -1,7 +1,7 @@
 // Group 3, reserved bits (RFC 6455 §5.2): with no extension negotiated, a frame with RSV1, RSV2 or
 // RSV3 set must fail the connection with 1002 — data or control frame, whole or in chops, after a
 // valid message (which is echoed) or before a ping (which is not answered).
-import { expectFail, frame, OPCODE, text, type CaseSpec } from '../case.ts';
+import { expectFail, OPCODE, text, type CaseSpec } from '../case.ts';
 
 const RSV1 = 0x40;
 const RSV2 = 0x20;
@@ -31,9 +31,9 @@ export const cases: CaseSpec[] = [
     description: 'Send a text message, then one with RSV1|RSV2 set, then a ping, in 1-byte chops',
     async run(c) {
       const bytes = Buffer.concat([
-        frame(OPCODE.text, 'Hello, world!'),
-        frame(OPCODE.text, 'Hello, world!', { rsv: RSV1 | RSV2 }),
-        frame(OPCODE.ping, 'Hello, world!'),
+        c.frame(OPCODE.text, 'Hello, world!'),
+        c.frame(OPCODE.text, 'Hello, world!', { rsv: RSV1 | RSV2 }),
+        c.frame(OPCODE.ping, 'Hello, world!'),
       ]);
       await c.writeChops(bytes, 1);
       return expectFail(c, 1002, { before: [text('Hello, world!')] });
@@ -45,9 +45,9 @@ export const cases: CaseSpec[] = [
     async run(c) {
       await c.writeChops(
         Buffer.concat([
-          frame(OPCODE.text, 'Hello, world!'),
-          frame(OPCODE.text, 'Hello, world!', { rsv: RSV3 }),
-          frame(OPCODE.ping, 'Hello, world!'),
+          c.frame(OPCODE.text, 'Hello, world!'),
+          c.frame(OPCODE.text, 'Hello, world!', { rsv: RSV3 }),
+          c.frame(OPCODE.ping, 'Hello, world!'),
         ]),
         15,
         5,

@@ -1,7 +1,7 @@
 // Group 4, opcodes (RFC 6455 §5.2): reserved non-control (3–7) and control (11–15) opcodes must fail
 // the connection with 1002, with or without payload, after a valid message (echoed) and before a ping
 // (not answered), whole or in chops.
-import { expectFail, frame, OPCODE, text, type CaseSpec } from '../case.ts';
+import { expectFail, OPCODE, text, type CaseSpec } from '../case.ts';
 
 function opcodeCases(sub: number, opcodes: number[], kind: string): CaseSpec[] {
   const [a, b, c3, d, e] = opcodes;
@@ -27,7 +27,7 @@ function opcodeCases(sub: number, opcodes: number[], kind: string): CaseSpec[] {
       description: `Send a text message, a frame with reserved ${kind} opcode ${c3}, a ping`,
       async run(c) {
         await c.write(
-          Buffer.concat([frame(OPCODE.text, 'Hello, world!'), frame(c3), frame(OPCODE.ping, 'Hello, world!')]),
+          Buffer.concat([c.frame(OPCODE.text, 'Hello, world!'), c.frame(c3), c.frame(OPCODE.ping, 'Hello, world!')]),
         );
         return expectFail(c, 1002, { before: [text('Hello, world!')] });
       },
@@ -48,9 +48,9 @@ function opcodeCases(sub: number, opcodes: number[], kind: string): CaseSpec[] {
       async run(c) {
         await c.writeChops(
           Buffer.concat([
-            frame(OPCODE.text, 'Hello, world!'),
-            frame(e, 'reserved'),
-            frame(OPCODE.ping, 'Hello, world!'),
+            c.frame(OPCODE.text, 'Hello, world!'),
+            c.frame(e, 'reserved'),
+            c.frame(OPCODE.ping, 'Hello, world!'),
           ]),
           1,
         );

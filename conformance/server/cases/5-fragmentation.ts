@@ -7,7 +7,6 @@ import {
   expectCloseReply,
   expectEcho,
   expectFail,
-  frame,
   OPCODE,
   text,
   type CaseSpec,
@@ -19,7 +18,15 @@ type Mode = 'whole' | 'chopped' | 'paused';
 const MODES: Mode[] = ['whole', 'chopped', 'paused'];
 const how = (m: Mode) => (m === 'whole' ? '' : m === 'chopped' ? ', in 1-byte chops' : ', frames 20 ms apart');
 
-async function write(c: Conn, frames: Buffer[], mode: Mode): Promise<void> {
+/** A frame of a case, built when the case runs: as the side running it sends frames (see `Conn.frame`). */
+interface FrameSpec {
+  opcode: number;
+  payload: string | Buffer;
+  fin: boolean;
+}
+
+async function write(c: Conn, specs: FrameSpec[], mode: Mode): Promise<void> {
+  const frames = specs.map((f) => c.frame(f.opcode, f.payload, { fin: f.fin }));
   if (mode === 'whole') return c.write(Buffer.concat(frames));
   if (mode === 'chopped') return c.writeChops(Buffer.concat(frames), 1);
   for (const f of frames) {
@@ -28,13 +35,13 @@ async function write(c: Conn, frames: Buffer[], mode: Mode): Promise<void> {
   }
 }
 
-const F = (opcode: number, payload: string | Buffer, fin = true) => frame(opcode, payload, { fin });
+const F = (opcode: number, payload: string | Buffer, fin = true): FrameSpec => ({ opcode, payload, fin });
 
 function variants(
   sub: number,
   start: number,
   description: string,
-  frames: Buffer[],
+  frames: FrameSpec[],
   judge: (c: Conn) => Promise<Outcome>,
 ): CaseSpec[] {
   return MODES.map((mode, i) => ({

@@ -6,7 +6,7 @@
 // after the invalid byte, one byte per frame, and in 1-byte chops: those three are fail-fast probes.
 // The client must fail within the chop (or frame) carrying the invalid byte, before the rest is sent:
 // failing only at the end of the frame or message is NON-STRICT ("did not fail fast").
-import { expectEcho, expectFail, frame, OPCODE, text, type CaseSpec } from '../case.ts';
+import { expectEcho, expectFail, OPCODE, text, type CaseSpec, type Conn } from '../case.ts';
 
 /**
  * The index of the first byte that makes `b` invalid UTF-8 (RFC 3629 §4), `b.length` when it ends
@@ -108,10 +108,10 @@ const INVALID: [string, Buffer][] = [
 /** Valid text around an invalid sequence, so the frame goes on after the invalid byte. */
 const around = (bad: Buffer) => Buffer.concat([Buffer.from('κόσμε'), bad, Buffer.from('-edited')]);
 
-function perByteFrames(data: Buffer): Buffer[] {
-  if (data.length === 0) return [frame(OPCODE.text, data)];
+function perByteFrames(c: Conn, data: Buffer): Buffer[] {
+  if (data.length === 0) return [c.frame(OPCODE.text, data)];
   return Array.from(data, (_, i) =>
-    frame(i === 0 ? OPCODE.text : OPCODE.cont, data.subarray(i, i + 1), { fin: i === data.length - 1 }),
+    c.frame(i === 0 ? OPCODE.text : OPCODE.cont, data.subarray(i, i + 1), { fin: i === data.length - 1 }),
   );
 }
 
@@ -151,7 +151,7 @@ export const cases: CaseSpec[] = [
       id: `6.2.${i + 1}`,
       description: `Send valid UTF-8 one byte per frame (fragmented at every byte): ${name}`,
       async run(c) {
-        await c.write(Buffer.concat(perByteFrames(data)));
+        await c.write(Buffer.concat(perByteFrames(c, data)));
         return expectEcho(c, [text(data)]);
       },
     }),
@@ -161,7 +161,7 @@ export const cases: CaseSpec[] = [
       id: `6.3.${i + 1}`,
       description: `Send valid UTF-8 as one text frame in 1-byte chops: ${name}`,
       async run(c) {
-        await c.writeChops(frame(OPCODE.text, data), 1);
+        await c.writeChops(c.frame(OPCODE.text, data), 1);
         return expectEcho(c, [text(data)]);
       },
     }),
@@ -174,8 +174,8 @@ export const cases: CaseSpec[] = [
       async run(c) {
         await c.write(
           Buffer.concat([
-            frame(OPCODE.text, data.subarray(0, i + 1), { fin: false }),
-            frame(OPCODE.cont, data.subarray(i + 1)),
+            c.frame(OPCODE.text, data.subarray(0, i + 1), { fin: false }),
+            c.frame(OPCODE.cont, data.subarray(i + 1)),
           ]),
         );
         return expectEcho(c, [text(data)]);
@@ -199,7 +199,7 @@ export const cases: CaseSpec[] = [
       description: `Fail fast: one text frame with ${name} inside valid text, sent up to the invalid byte, a pause, then the rest`,
       async run(c) {
         const data = around(bad);
-        const f = frame(OPCODE.text, data);
+        const f = c.frame(OPCODE.text, data);
         const cut = f.length - data.length + firstInvalid(data) + 1;
         const fast = await c.writeFailFast(f, cut);
         return expectFail(c, 1007, { fast });
@@ -212,7 +212,7 @@ export const cases: CaseSpec[] = [
       description: `Fail fast: ${name} inside valid text, one byte per frame; a pause after the frame with the invalid byte`,
       async run(c) {
         const data = around(bad);
-        const frames = perByteFrames(data);
+        const frames = perByteFrames(c, data);
         const at = firstInvalid(data);
         const head = Buffer.concat(frames.slice(0, at + 1));
         const fast = await c.writeFailFast(Buffer.concat([head, ...frames.slice(at + 1)]), head.length);
@@ -226,7 +226,7 @@ export const cases: CaseSpec[] = [
       description: `Fail fast: one text frame with ${name} inside valid text in 1-byte chops; a pause after the invalid byte`,
       async run(c) {
         const data = around(bad);
-        const f = frame(OPCODE.text, data);
+        const f = c.frame(OPCODE.text, data);
         const cut = f.length - data.length + firstInvalid(data) + 1;
         const fast = await c.writeFailFast(f, cut, undefined, 1);
         return expectFail(c, 1007, { fast });
@@ -247,12 +247,11 @@ export const cases: CaseSpec[] = [
     description:
       'Fail fast: a 4-byte sequence split across frames whose continuation is invalid (F0 9D | 84 41 …); pause after the 41',
     async run(c) {
-      const f = Buffer.concat([
-        frame(OPCODE.text, hex('41f09d'), { fin: false }),
-        frame(OPCODE.cont, hex('8441424344'), { fin: false }),
-        frame(OPCODE.cont, 'end'),
-      ]);
-      const cut = f.indexOf(hex('8441')) + 2;
+      const first = c.frame(OPCODE.text, hex('41f09d'), { fin: false });
+      const second = c.frame(OPCODE.cont, hex('8441424344'), { fin: false });
+      const f = Buffer.concat([first, second, c.frame(OPCODE.cont, 'end')]);
+      // Up to the 41 after 84: the second frame's header (its mask key too, in the client role) and 2 bytes.
+      const cut = first.length + second.length - 5 + 2;
       const fast = await c.writeFailFast(f, cut);
       return expectFail(c, 1007, { fast });
     },
@@ -261,7 +260,9 @@ export const cases: CaseSpec[] = [
     id: '6.9.3',
     description: 'A text message whose last frame ends inside a sequence (F0 9F | 98): fail with 1007',
     async run(c) {
-      await c.write(Buffer.concat([frame(OPCODE.text, hex('41f09f'), { fin: false }), frame(OPCODE.cont, hex('98'))]));
+      await c.write(
+        Buffer.concat([c.frame(OPCODE.text, hex('41f09f'), { fin: false }), c.frame(OPCODE.cont, hex('98'))]),
+      );
       return expectFail(c, 1007);
     },
   },
@@ -270,12 +271,9 @@ export const cases: CaseSpec[] = [
     description:
       'Fail fast: invalid byte in the first frame of a fragmented text message; pause before its continuation frames',
     async run(c) {
-      const f = Buffer.concat([
-        frame(OPCODE.text, hex('4142c0'), { fin: false }),
-        frame(OPCODE.cont, 'more', { fin: false }),
-        frame(OPCODE.cont, 'end'),
-      ]);
-      const fast = await c.writeFailFast(f, frame(OPCODE.text, hex('4142c0'), { fin: false }).length);
+      const first = c.frame(OPCODE.text, hex('4142c0'), { fin: false });
+      const f = Buffer.concat([first, c.frame(OPCODE.cont, 'more', { fin: false }), c.frame(OPCODE.cont, 'end')]);
+      const fast = await c.writeFailFast(f, first.length);
       return expectFail(c, 1007, { fast });
     },
   },

@@ -9,7 +9,6 @@ import {
   expectCloseReply,
   expectEcho,
   expectFail,
-  frame,
   ok,
   OPCODE,
   text,
@@ -48,7 +47,7 @@ export const cases: CaseSpec[] = [
     id: '7.1.2',
     description: 'Send two close frames: answer the first, ignore the second',
     async run(c) {
-      await c.write(Buffer.concat([frame(OPCODE.close, CLOSE_1000), frame(OPCODE.close, CLOSE_1000)]));
+      await c.write(Buffer.concat([c.frame(OPCODE.close, CLOSE_1000), c.frame(OPCODE.close, CLOSE_1000)]));
       c.closeSent = true;
       return expectCloseReply(c, 1000);
     },
@@ -57,7 +56,7 @@ export const cases: CaseSpec[] = [
     id: '7.1.3',
     description: 'Send a close, then a ping: no pong after the close',
     async run(c) {
-      await c.write(Buffer.concat([frame(OPCODE.close, CLOSE_1000), frame(OPCODE.ping, 'after close')]));
+      await c.write(Buffer.concat([c.frame(OPCODE.close, CLOSE_1000), c.frame(OPCODE.ping, 'after close')]));
       c.closeSent = true;
       const outcome = await expectCloseReply(c, 1000);
       await c.waitFor(() => c.ended(), 300);
@@ -68,7 +67,7 @@ export const cases: CaseSpec[] = [
     id: '7.1.4',
     description: 'Send a close, then a text message: not echoed',
     async run(c) {
-      await c.write(Buffer.concat([frame(OPCODE.close, CLOSE_1000), frame(OPCODE.text, 'after close')]));
+      await c.write(Buffer.concat([c.frame(OPCODE.close, CLOSE_1000), c.frame(OPCODE.text, 'after close')]));
       c.closeSent = true;
       const outcome = await expectCloseReply(c, 1000);
       await c.waitFor(() => c.ended(), 300);
@@ -81,9 +80,9 @@ export const cases: CaseSpec[] = [
     async run(c) {
       await c.write(
         Buffer.concat([
-          frame(OPCODE.text, 'frag', { fin: false }),
-          frame(OPCODE.close, CLOSE_1000),
-          frame(OPCODE.cont, 'ment'),
+          c.frame(OPCODE.text, 'frag', { fin: false }),
+          c.frame(OPCODE.close, CLOSE_1000),
+          c.frame(OPCODE.cont, 'ment'),
         ]),
       );
       c.closeSent = true;
@@ -99,7 +98,11 @@ export const cases: CaseSpec[] = [
     async run(c) {
       const big = Buffer.alloc(256 * 1024, 0x42);
       await c.write(
-        Buffer.concat([frame(OPCODE.text, big), frame(OPCODE.close, CLOSE_1000), frame(OPCODE.ping, 'after close')]),
+        Buffer.concat([
+          c.frame(OPCODE.text, big),
+          c.frame(OPCODE.close, CLOSE_1000),
+          c.frame(OPCODE.ping, 'after close'),
+        ]),
       );
       c.closeSent = true;
       const outcome = await expectCloseReply(c, 1000);
@@ -116,7 +119,7 @@ export const cases: CaseSpec[] = [
     id: '7.1.7',
     description: 'Send a close, then garbage bytes (data after close): the garbage is ignored',
     async run(c) {
-      await c.write(Buffer.concat([frame(OPCODE.close, CLOSE_1000), Buffer.from([0xff, 0xff, 0x00, 0x13, 0x37])]));
+      await c.write(Buffer.concat([c.frame(OPCODE.close, CLOSE_1000), Buffer.from([0xff, 0xff, 0x00, 0x13, 0x37])]));
       c.closeSent = true;
       const outcome = await expectCloseReply(c, 1000);
       return nothingAfterClose(c, outcome, 0);
@@ -189,7 +192,7 @@ export const cases: CaseSpec[] = [
     description: 'Send a close (code 1000, a reason) in 1-byte chops',
     async run(c) {
       c.closeSent = true;
-      await c.writeChops(frame(OPCODE.close, closePayload(1000, 'chopped')), 1);
+      await c.writeChops(c.frame(OPCODE.close, closePayload(1000, 'chopped')), 1);
       return expectCloseReply(c, 1000);
     },
   },

@@ -3,7 +3,7 @@
 // small messages, one at a time. Each is judged on the exact echo; its time (handshake to close
 // handshake) is the measurement that goes into the report's group-9 table. Cases marked `heavy` are
 // left out of the quick selection that `npm test` runs (see cases/index.ts).
-import { binary, expectEcho, frame, OPCODE, text, type CaseSpec, type Msg } from '../case.ts';
+import { binary, expectEcho, OPCODE, text, type CaseSpec, type Msg } from '../case.ts';
 
 const KiB = 1024;
 const MiB = 1024 * 1024;
@@ -63,7 +63,7 @@ function fragmented(sub: number, isText: boolean): CaseSpec[] {
       const frames: Buffer[] = [];
       for (let at = 0; at < total; at += f) {
         frames.push(
-          frame(at === 0 ? (isText ? OPCODE.text : OPCODE.binary) : OPCODE.cont, data.subarray(at, at + f), {
+          c.frame(at === 0 ? (isText ? OPCODE.text : OPCODE.binary) : OPCODE.cont, data.subarray(at, at + f), {
             fin: at + f >= total,
           }),
         );
@@ -83,7 +83,7 @@ function chopped(sub: number, isText: boolean): CaseSpec[] {
     heavy: chop < 1 * KiB,
     async run(c) {
       const data = payloadFor(isText, total);
-      await c.writeChops(frame(isText ? OPCODE.text : OPCODE.binary, data), chop);
+      await c.writeChops(c.frame(isText ? OPCODE.text : OPCODE.binary, data), chop);
       return expectEcho(c, [msgFor(isText, data)], { wait: waitFor(total) });
     },
   }));
@@ -98,9 +98,8 @@ function roundTrips(sub: number, isText: boolean): CaseSpec[] {
     heavy: n > 0 && n < 4 * KiB,
     async run(c) {
       const data = payloadFor(isText, n);
-      const f = frame(isText ? OPCODE.text : OPCODE.binary, data);
       for (let k = 0; k < count; k++) {
-        await c.write(f);
+        await c.write(c.frame(isText ? OPCODE.text : OPCODE.binary, data)); // a client masks each with a fresh key
         const echoed = await c.waitFor(() => c.messages().length > k || c.gone(), 5000);
         const got = c.messages()[k];
         if (!echoed || !got) return { verdict: 'FAILED', reason: `round trip ${k + 1} of ${count}: no echo` };

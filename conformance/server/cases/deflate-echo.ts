@@ -4,7 +4,34 @@
 // a client that compresses with a larger window than it was allowed, or keeps context it agreed not to
 // keep, sends frames that do not inflate: FAILED. A client that does not offer the extension (or cannot
 // take the case's parameters) gets INFORMATIONAL, as Autobahn's "UNIMPLEMENTED".
+// With the roles swapped (conformance/client/), the fuzzing client offers the extension as Autobahn's
+// client does (`autobahnOffer`), with the case's parameters, and sends each message compressed as the
+// server's answer agreed; the server's echoes are read by ws's client-side inflater, so a server that
+// compresses with a larger window than agreed or keeps context it agreed not to keep gets FAILED too.
 import { binary, expectEcho, OPCODE, text, WAIT, type CaseSpec, type Msg } from '../case.ts';
+
+/**
+ * An offer as Autobahn's client makes it (autobahn's PerMessageDeflateOffer, its parameters in its
+ * order): by default it accepts a client window limit and no client context takeover, and requests
+ * nothing of the server. `clientNoContextTakeover: false` leaves client_no_context_takeover out (the
+ * client keeps its context unless the server asks otherwise); `clientMaxWindowBits` names the client's
+ * window instead of only accepting a limit; the server parameters are requested.
+ */
+export function autobahnOffer(
+  request: {
+    clientNoContextTakeover?: boolean;
+    clientMaxWindowBits?: number;
+    serverNoContextTakeover?: boolean;
+    serverMaxWindowBits?: number;
+  } = {},
+): string {
+  let offer = 'permessage-deflate';
+  if (request.clientNoContextTakeover ?? true) offer += '; client_no_context_takeover';
+  offer += `; client_max_window_bits${request.clientMaxWindowBits ? `=${request.clientMaxWindowBits}` : ''}`;
+  if (request.serverNoContextTakeover) offer += '; server_no_context_takeover';
+  if (request.serverMaxWindowBits) offer += `; server_max_window_bits=${request.serverMaxWindowBits}`;
+  return offer;
+}
 
 /** Message sizes (Autobahn's run to 256 KiB; ours to 128 KiB, fewer messages per case as they grow). */
 export const SIZES = [16, 64, 256, 1024, 4096, 8192, 16384, 32768, 65536, 131072];
@@ -77,24 +104,30 @@ export const PAYLOADS: [string, (size: number, seed: number) => Msg][] = [
 
 /**
  * A case that echoes `messages` compressed. `respond` gives the response's extension parameters for
- * the client's offer, or null when the offer cannot take them.
+ * the client's offer, or null when the offer cannot take them. `mirror`: with the roles swapped, the
+ * fuzzing client's offer and the description that names it.
  */
 export function deflateEchoCase(
   id: string,
   description: string,
   messages: () => Msg[],
   respond: (offer: string) => string | null,
+  mirror: { offer: string; description: string },
 ): CaseSpec {
   return {
     id,
     description,
     timeout: 30_000,
     deflate: (offer) => respond(offer) ?? '',
+    mirror,
     async run(c) {
       if (!c.extensions) {
         return {
           verdict: 'INFORMATIONAL',
-          reason: 'the client did not offer permessage-deflate (or not with these parameters)',
+          reason:
+            c.role === 'server'
+              ? 'the client did not offer permessage-deflate (or not with these parameters)'
+              : 'the server did not accept the permessage-deflate offer',
         };
       }
       const want = messages();
