@@ -1,10 +1,10 @@
 // The server under test on Node (and Node 24): `node --import tsx test/server/serve-node.ts`, the
 // certificate and key in WSTEST_SERVER (JSON). Stops gracefully when stdin ends.
-import { serve } from '../../runtimes/node.ts';
+import { serve, WebSocketServer } from '../../runtimes/node.ts';
 import { portsLine, startTestServer } from './test-server.ts';
 
 const config = JSON.parse(process.env.WSTEST_SERVER ?? '');
-const server = await startTestServer(serve, config, () => process.memoryUsage.rss());
+const server = await startTestServer(serve, WebSocketServer, config, () => process.memoryUsage.rss());
 console.log(portsLine(server.ports));
 process.stdin.resume();
 process.stdin.on('end', () => {

@@ -6,6 +6,7 @@
 // connection with 1001 and exits. SERVER_RUNTIMES=node,bun narrows the runtimes.
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ import { runProcess } from '../../bench/run-process.ts';
 import { makeCertificates, type TestCertificates } from '../support/certificates.ts';
 import { sleep } from '../support/assertions.ts';
 import { RawClient, clientFrame, upgradeRequest } from './raw-client.ts';
-import { LIMITS, type Ports, type Stats } from './test-server.ts';
+import { CLASS_LIMITS, LIMITS, type Ports, type Stats } from './test-server.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'node_modules/.bin');
@@ -454,6 +455,35 @@ for (const runtime of runtimes.filter((r) => !picked || picked.includes(r.name))
         for (const c of clients) c.destroy();
         await Promise.all(clients.map((c) => c.closed));
       });
+    });
+
+    test('WebSocketServer: connection with the request, clients, echo, maxPayload (1009), maxConnections (503)', async () => {
+      const url = `ws://127.0.0.1:${server.ports.wss}/class?a=1`;
+      const open = async () => {
+        const ws = new WS(url);
+        const [first] = (await once(ws, 'message')) as [Buffer];
+        return { ws, seen: JSON.parse(first.toString()) as Record<string, unknown> };
+      };
+      const a = await open();
+      assert.deepEqual(a.seen, { url: '/class?a=1', clients: 1, protocol: '', state: 1 });
+      a.ws.send(Buffer.from([1, 2, 3]));
+      const [echo, isBinary] = (await once(a.ws, 'message')) as [Buffer, boolean];
+      assert.deepEqual([...echo], [1, 2, 3]);
+      assert.equal(isBinary, true);
+      const b = await open();
+      const c = await open();
+      assert.equal(c.seen.clients, CLASS_LIMITS.maxConnections);
+      const refused = new RawClient(server.ports.wss);
+      refused.write(upgradeRequest('/class'));
+      assert.equal((await refused.response).status, 503);
+      await refused.closed;
+      b.ws.send(Buffer.alloc(CLASS_LIMITS.maxPayload + 1));
+      const [code] = (await once(b.ws, 'close')) as [number];
+      assert.equal(code, 1009);
+      for (const { ws } of [a, c]) {
+        ws.close(1000);
+        await once(ws, 'close');
+      }
     });
 
     test('stopping: every open connection is closed with 1001, then the process exits', async () => {

@@ -1,8 +1,16 @@
 // The server under test, runtime-neutral (no node:*, Bun.*, Deno.*): our serve() on a plain port, a TLS
-// port and a keepalive port, with routes by path that the tests drive (server.test.ts). The runtime's
-// entry (serve-node.ts, serve.bun.ts, serve.deno.ts) passes its serve() and a way to read its memory,
-// prints the ports this returns, and calls stop() when its stdin ends.
-import type { Serve, Server, ServerConnection, ServerHandlers } from '../../src/api.ts';
+// port and a keepalive port, with routes by path that the tests drive (server.test.ts), and a
+// WebSocketServer (the ws-style class) echoing. The runtime's entry (serve-node.ts, serve.bun.ts,
+// serve.deno.ts) passes its serve(), its WebSocketServer and a way to read its memory, prints the
+// ports this returns, and calls stop() when its stdin ends.
+import type {
+  BaseWebSocketServer,
+  Serve,
+  Server,
+  ServerConnection,
+  ServerHandlers,
+  WebSocketServerOptions,
+} from '../../src/api.ts';
 
 export interface TestServerConfig {
   cert: string;
@@ -23,7 +31,13 @@ export interface Ports {
   plain: number;
   tls: number;
   keepalive: number;
+  /** The WebSocketServer class: maxPayload CLASS_LIMITS.maxPayload, maxConnections CLASS_LIMITS.maxConnections. */
+  wss: number;
 }
+
+export const CLASS_LIMITS = { maxPayload: 1000, maxConnections: 3 } as const;
+
+export type WebSocketServerClass = new (options: WebSocketServerOptions) => BaseWebSocketServer;
 
 /** What /stats reports. */
 export interface Stats {
@@ -44,6 +58,7 @@ const encoder = new TextEncoder();
 
 export async function startTestServer(
   serve: Serve,
+  WebSocketServer: WebSocketServerClass,
   config: TestServerConfig,
   rss: () => number,
 ): Promise<{ ports: Ports; stop(): Promise<void> }> {
@@ -121,10 +136,24 @@ export async function startTestServer(
     await serve({ ...common, pingInterval: LIMITS.pingInterval, pongTimeout: LIMITS.pongTimeout }, handlers),
   );
   const [plain, tls, keepalive] = servers.map((s) => s.port);
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, ...CLASS_LIMITS });
+  wss.on('connection', (ws, request) => {
+    ws.binaryType = 'arraybuffer';
+    // The first message says what the server saw; then everything is echoed.
+    ws.send(
+      JSON.stringify({ url: request.url, clients: wss.clients.size, protocol: ws.protocol, state: ws.readyState }),
+    );
+    ws.onmessage = (event) => ws.send(event.data as string | ArrayBuffer);
+  });
+  await new Promise<void>((resolve, reject) => {
+    wss.once('listening', resolve);
+    wss.once('error', reject);
+  });
   return {
-    ports: { plain, tls, keepalive },
+    ports: { plain, tls, keepalive, wss: wss.address()?.port ?? 0 },
     async stop() {
-      await Promise.all(servers.map((s) => s.close()));
+      const closed = new Promise<void>((resolve) => wss.close(() => resolve()));
+      await Promise.all([...servers.map((s) => s.close()), closed]);
     },
   };
 }
