@@ -5,18 +5,12 @@
 // The agreed protocol, one line each on stdout:
 //   `listening host=H port=P tls=0|1`  once the listener is bound (the Beast server prints its own
 //                                      `listening host=H plain=P tls=T`; the harness reads both);
-//   `unavailable REASON`               instead, then exit code 3, when the server cannot run here at
-//                                      all (ours before its server API has landed): a failure with
-//                                      its reason that the harness does not retry;
 //   `gc done` / `gc unavailable`       after the harness writes `gc` to stdin: full collections done.
 // SIGTERM (and SIGINT) close the server gracefully and exit 0. With --control, stdin is the harness's
 // pipe: its end (the harness is gone) stops the server as SIGTERM does.
 import process from 'node:process';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-
-/** The exit code of a server that cannot run here (printed `unavailable REASON` first). */
-export const UNAVAILABLE_EXIT = 3;
 
 export interface ServerArgs {
   host: string;
@@ -45,12 +39,6 @@ export async function serverArgs(): Promise<ServerArgs> {
 
 export function announce(args: ServerArgs, port: number): void {
   console.log(`listening host=${args.host} port=${port} tls=${args.tls ? 1 : 0}`);
-}
-
-/** Prints `unavailable REASON` and exits with UNAVAILABLE_EXIT. */
-export function unavailable(reason: string): never {
-  console.log(`unavailable ${reason.replace(/\s+/g, ' ')}`);
-  process.exit(UNAVAILABLE_EXIT);
 }
 
 function collector(): (() => void) | null {

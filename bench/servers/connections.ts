@@ -103,7 +103,7 @@ async function oneRound(
     spec.controlled,
     setup.register,
   );
-  if (!started.ok) throw Object.assign(new Error(started.reason), { unavailable: started.unavailable });
+  if (!started.ok) throw new Error(started.reason);
   const server = started.server;
   const warmup = Math.min(1, options.duration / 3);
   const url = `${tls ? 'wss' : 'ws'}://${HOST}:${server.port}/`;
@@ -187,22 +187,15 @@ export async function runServerConnections(
       failures: [],
     });
   const bar = progressBar(options.rounds * servers.length);
-  const unavailable = new Map<ServerSpec, string>();
   for (let round = 0; round < options.rounds; round++) {
     for (const spec of rotate(servers, round)) {
       const m = measurements.get(spec)!;
-      const known = unavailable.get(spec);
-      if (known) m.failures.push(known);
-      else {
-        try {
-          m.rounds.push(
-            await oneRound(options, spec, setup, tls, bar, `round ${round + 1}: ${spec.label} on ${spec.runtime}`),
-          );
-        } catch (error) {
-          const e = error as Error & { unavailable?: boolean };
-          if (e.unavailable) unavailable.set(spec, e.message);
-          m.failures.push(e.message);
-        }
+      try {
+        m.rounds.push(
+          await oneRound(options, spec, setup, tls, bar, `round ${round + 1}: ${spec.label} on ${spec.runtime}`),
+        );
+      } catch (error) {
+        m.failures.push((error as Error).message);
       }
       bar.increment();
     }

@@ -1,7 +1,7 @@
 // Runs one echo server of `--servers` in its own process: starts it, waits for its listening line
 // (the protocol is in common.ts), asks it to collect garbage, reads its RSS, and stops it (SIGTERM,
 // then SIGKILL after 5 s). A server that cannot start is a failure with its reason, never a crash of
-// the benchmark; one that says it is unavailable here (ours before its API has landed) is not retried.
+// the benchmark.
 // The many-connections driver talks to the benchmark in lines as well (connections.ts).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -135,9 +135,7 @@ export interface RunningServer {
   stop(): Promise<string | null>;
 }
 
-export type StartOutcome =
-  | { ok: true; server: RunningServer }
-  | { ok: false; reason: string /** it cannot run here at all: no point in starting it again */; unavailable: boolean };
+export type StartOutcome = { ok: true; server: RunningServer } | { ok: false; reason: string };
 
 /** Where the listening line gives the port: `port=` (the JS servers), or `plain=`/`tls=` (Beast). */
 function portOf(line: string, tls: boolean): number | null {
@@ -161,25 +159,22 @@ export async function startServer(
   try {
     proc = await spawnLines(command, controlled, register);
   } catch (error) {
-    return { ok: false, reason: `could not start ${command.command}: ${(error as Error).message}`, unavailable: false };
+    return { ok: false, reason: `could not start ${command.command}: ${(error as Error).message}` };
   }
   const { child, nextLine, ended, closed } = proc;
-  const line = await nextLine((l) => l.startsWith('listening ') || l.startsWith('unavailable '), START_TIMEOUT_MS);
-  const port = line?.startsWith('listening ') ? portOf(line, tls) : null;
+  const line = await nextLine((l) => l.startsWith('listening '), START_TIMEOUT_MS);
+  const port = line === null ? null : portOf(line, tls);
   if (port === null) {
-    // Unavailable, exited, or silent: make sure it is gone, then say why.
+    // Exited or silent: make sure it is gone, then say why.
     const silent = line === null && proc.exit() === null;
     if (proc.exit() === null) child.kill('SIGKILL');
     await closed;
-    if (line?.startsWith('unavailable '))
-      return { ok: false, reason: `unavailable: ${line.slice(12)}`, unavailable: true };
     const tail = lastError(proc.stderr());
     return {
       ok: false,
       reason: silent
         ? `server did not print its listening line within ${START_TIMEOUT_MS / 1000} s${tail ? `: ${tail}` : ''}`
         : `server exited before listening (${ended()})`,
-      unavailable: false,
     };
   }
   return {

@@ -85,8 +85,6 @@ async function measure(
         });
   const bar = progressBar(options.rounds * options.sizes.length * servers.length * drivers.length);
   const timeoutMs = (options.duration + 20) * 1000;
-  // A server that cannot run here at all (ours before its API has landed) is not started again.
-  const unavailable = new Map<ServerSpec, string>();
   for (let round = 0; round < options.rounds; round++) {
     for (const size of options.sizes) {
       for (const spec of rotate(servers, round)) {
@@ -97,11 +95,6 @@ async function measure(
             bar.increment();
           }
         };
-        const known = unavailable.get(spec);
-        if (known) {
-          failAll(known);
-          continue;
-        }
         bar.update({ task: `${what}: starting the server` });
         const started = await startServer(
           spec.command({ host: HOST, tls: tls ? files : null }),
@@ -110,7 +103,6 @@ async function measure(
           register,
         );
         if (!started.ok) {
-          if (started.unavailable) unavailable.set(spec, started.reason);
           failAll(started.reason);
           continue;
         }

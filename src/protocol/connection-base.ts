@@ -174,7 +174,13 @@ export abstract class ConnectionBase implements TransportSink, ReceiverOwner {
   }
 
   onMessage(data: Uint8Array, isText: boolean): void {
-    if (this.readyState === OPEN) this.call(() => this.emitMessage(data, isText));
+    if (this.readyState !== OPEN) return;
+    // As call() does, without a closure per message.
+    try {
+      this.emitMessage(data, isText);
+    } catch (error) {
+      rethrowLater(error);
+    }
   }
 
   onPing(): void {

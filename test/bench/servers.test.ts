@@ -1,5 +1,5 @@
 // The server benchmark (`node bench --servers`): its command line and server selection, the floor
-// server's upgrade and frame handling, the process harness (a server that is unavailable or dies is a
+// server's upgrade and frame handling, the process harness (a server that dies is a
 // failure with its reason), every server echoing text as text and binary as binary without
 // permessage-deflate, and a quick run of the whole mode, request/response and many connections, with
 // --strict, ours (wasm-ws serve()) included on every runtime.
@@ -128,21 +128,10 @@ describe('--servers: the floor server', () => {
 describe('--servers: the process harness', () => {
   const script = (code: string) => ({ command: process.execPath, args: ['-e', code] });
 
-  test('a server that says it is unavailable is a failure with its reason, not retried', async () => {
-    const outcome = await startServer(
-      script("console.log('unavailable ours: no serve() yet'); process.exit(3)"),
-      false,
-      true,
-      noRegister,
-    );
-    assert.deepEqual(outcome, { ok: false, reason: 'unavailable: ours: no serve() yet', unavailable: true });
-  });
-
   test('a server that dies before listening is a failure with its error', async () => {
     const outcome = await startServer(script("throw new Error('no such API')"), false, true, noRegister);
     assert.equal(outcome.ok, false);
     assert.match(!outcome.ok ? outcome.reason : '', /exited before listening \(exit 1: .*no such API/);
-    assert.equal(!outcome.ok && outcome.unavailable, false);
   });
 });
 
