@@ -13,6 +13,8 @@ export interface RefusedRequest {
   remotePort: number;
   /** The request, when it was read and parsed (null for one that was malformed, too large or late). */
   request: UpgradeRequest | null;
+  /** For a 500: what threw (a callback such as verifyOrigin or handleProtocols); the client is not told. */
+  error?: unknown;
 }
 
 export interface ServerHandlers {

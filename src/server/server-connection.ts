@@ -143,10 +143,8 @@ export class ServerConnection extends ConnectionBase {
   /** Answers with a refusal (a Refusal's status, else 500) and closes once it is sent. */
   refuse(error: unknown): void {
     if (this.stage === Stage.Refused || this.finished) return;
-    const refusal =
-      error instanceof Refusal
-        ? error
-        : new Refusal(500, `The handshake failed: ${(error as Error)?.message ?? error}`);
+    // An exception (a callback threw) is the server's own business: the client is told no more than 500.
+    const refusal = error instanceof Refusal ? error : new Refusal(500, 'The server could not answer the handshake');
     this.stage = Stage.Refused;
     // What the client sends from now on is read and dropped (see `connecting`).
     this.failure = new WebSocketError('ERR_HANDSHAKE', refusal.message);
@@ -154,7 +152,7 @@ export class ServerConnection extends ConnectionBase {
     this.handshakeTimer = undefined;
     this.handshake.release();
     const transport = this.transport;
-    this.server.refused(this, refusal);
+    this.server.refused(this, refusal, error instanceof Refusal ? undefined : error);
     if (transport === null) return;
     transport.write(refusalResponse(refusal));
     transport.end();

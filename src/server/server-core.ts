@@ -157,11 +157,12 @@ export class ServerCore {
     if (this.stopping !== null) connection.close(this.stopping.code, this.stopping.reason);
   }
 
-  refused(connection: ServerConnection, refusal: Refusal): void {
+  /** Tells onRefused; `error`: what threw, for a 500. */
+  refused(connection: ServerConnection, refusal: Refusal, error?: unknown): void {
     const { remoteAddress, remotePort } = connection;
     const refused = { status: refusal.status, reason: refusal.message, remoteAddress, remotePort };
     try {
-      this.handlers.onRefused?.({ ...refused, request: connection.request });
+      this.handlers.onRefused?.({ ...refused, request: connection.request, ...(error === undefined ? {} : { error }) });
     } catch (error) {
       queueMicrotask(() => {
         throw error;

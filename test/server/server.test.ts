@@ -367,6 +367,18 @@ for (const runtime of runtimes.filter((r) => !picked || picked.includes(r.name))
         });
       }
 
+      test('a callback that throws: 500, without its message; onRefused is told', async () => {
+        const before = await stats(server.ports.plain);
+        const raw = new RawClient(server.ports.plain);
+        raw.write(upgradeRequest('/echo', { 'Sec-WebSocket-Protocol': 'throw' }));
+        const response = await raw.response;
+        assert.equal(response.status, 500);
+        assert.doesNotMatch(response.body, /secret/);
+        await raw.closed;
+        const now = await statsWhen(server.ports.plain, (s) => (s.refused['500'] ?? 0) > (before.refused['500'] ?? 0));
+        assert.equal((now.refused['500'] ?? 0) - (before.refused['500'] ?? 0), 1);
+      });
+
       test('slowloris: a request that never completes gets 408 after handshakeTimeout', async () => {
         const raw = new RawClient(server.ports.plain);
         const start = Date.now();

@@ -126,8 +126,11 @@ export async function startTestServer(
     handshakeTimeout: LIMITS.handshakeTimeout,
     closeTimeout: LIMITS.closeTimeout,
     perMessageDeflate: true,
-    // The last of the offered protocols that is a "chat" one; none otherwise.
-    handleProtocols: (offered: string[]) => [...offered].reverse().find((p) => p.startsWith('chat')),
+    // The last of the offered protocols that is a "chat" one; none otherwise; "throw" makes it throw.
+    handleProtocols: (offered: string[]) => {
+      if (offered.includes('throw')) throw new Error('a secret detail');
+      return [...offered].reverse().find((p) => p.startsWith('chat'));
+    },
     verifyOrigin: (origin: string | undefined) => origin !== 'https://evil.example',
   };
   servers.push(await serve(common, handlers));
