@@ -25,31 +25,43 @@ import type { Accept, ListenFactory } from '../src/listener.ts';
 const READ_MIN = 1024;
 const READ_MAX = 64 * 1024; // the shared receive area: a larger read would be pushed in pieces anyway
 
-// Writes are copied (see write()) into buffers from a pool the thread's connections share, each returned
-// once written: a fresh buffer per write made Deno's sends of it slow (at 100 KB the echo server did 5.8k
-// round trips per second with a new buffer each time, 10.5k with a reused one). The pool keeps at most
-// POOL_BYTES, in buffers of power-of-two sizes from 4 KiB to 4 MiB.
+// Large writes are copied (see write()) into buffers from a pool the thread's connections share, each
+// returned once written: a fresh buffer per write made Deno's sends of it slow (at 100 KB the echo server
+// did 5.8k round trips per second with a new buffer each time, 10.5k with a reused one). A buffer is
+// allocated at the size asked for and reused for writes of half its size up, so what is in flight is never
+// more than twice what is buffered; the pool keeps at most POOL_COUNT buffers and POOL_BYTES in all.
+// Small writes are sliced: cheap, and a pool of small buffers would cost a search per write.
+const POOL_FROM = 16 * 1024;
 const POOL_BYTES = 8 * 1024 * 1024;
 const POOL_LARGEST = 4 * 1024 * 1024;
+const POOL_COUNT = 32;
 const pool: ArrayBuffer[] = [];
 let pooled = 0;
 
-/** A view of `n` bytes at the start of a buffer of the size class of `n` (pooled when one is free). */
-function takeBuffer(n: number): Uint8Array {
-  const size = n > POOL_LARGEST ? n : Math.max(4096, 2 ** Math.ceil(Math.log2(n)));
-  const at = size > POOL_LARGEST ? -1 : pool.findLastIndex((buffer) => buffer.byteLength === size);
-  if (at < 0) return new Uint8Array(new ArrayBuffer(size), 0, n);
-  const buffer = pool[at];
-  pool.splice(at, 1);
-  pooled -= size;
-  return new Uint8Array(buffer, 0, n);
+/** A copy of `data`, in a pooled buffer when one of a fitting size is free. */
+function copyOf(data: Uint8Array): Uint8Array {
+  const n = data.length;
+  if (n < POOL_FROM) return data.slice();
+  const at = pool.findLastIndex((buffer) => buffer.byteLength >= n && buffer.byteLength <= 2 * n);
+  let copy: Uint8Array;
+  if (at < 0) copy = new Uint8Array(n);
+  else {
+    const buffer = pool[at];
+    pool.splice(at, 1);
+    pooled -= buffer.byteLength;
+    copy = new Uint8Array(buffer, 0, n);
+  }
+  copy.set(data);
+  return copy;
 }
 
+/** A write is done with `view`: its buffer goes back to the pool, if it is one for the pool and there is room. */
 function giveBack(view: Uint8Array): void {
   const buffer = view.buffer as ArrayBuffer;
-  if (buffer.byteLength > POOL_LARGEST || pooled + buffer.byteLength > POOL_BYTES) return;
+  const size = buffer.byteLength;
+  if (size < POOL_FROM || size > POOL_LARGEST || pool.length >= POOL_COUNT || pooled + size > POOL_BYTES) return;
   pool.push(buffer);
-  pooled += buffer.byteLength;
+  pooled += size;
 }
 
 class DenoTransport implements Transport {
@@ -92,9 +104,7 @@ class DenoTransport implements Transport {
   write(data: Uint8Array): boolean {
     // Copied: a write waits for earlier ones and for the socket, and WASM memory may grow meanwhile
     // (the receive region grows as messages arrive), which detaches a view of it: its bytes would be lost.
-    const copy = takeBuffer(data.length);
-    copy.set(data);
-    this.queue.push(copy);
+    this.queue.push(copyOf(data));
     this.queued += data.length;
     if (this.queue.length === 1) void this.writeLoop();
     return true;
