@@ -10,6 +10,7 @@
 // pipe: its end (the harness is gone) stops the server as SIGTERM does.
 import process from 'node:process';
 import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
 export interface ServerArgs {
@@ -77,27 +78,26 @@ export function controlled(args: ServerArgs, stop: () => Promise<void> | void): 
   process.on('SIGINT', shutdown);
   if (!args.control) return;
   const gc = collector();
-  let pending = '';
-  process.stdin.setEncoding('utf8');
-  process.stdin.on('data', (chunk: string) => {
-    pending += chunk;
-    for (let at = pending.indexOf('\n'); at >= 0; at = pending.indexOf('\n')) {
-      const line = pending.slice(0, at).trim();
-      pending = pending.slice(at + 1);
-      if (line !== 'gc') continue;
-      if (!gc) {
-        console.log('gc unavailable');
-        continue;
-      }
-      // Full collections, with turns of the event loop between them so that finalizers and closes run.
-      void (async () => {
-        for (let i = 0; i < 4; i++) {
-          gc();
-          await sleep(50);
-        }
-        console.log('gc done');
-      })();
+  stdinLines((line) => {
+    if (line !== 'gc') return;
+    if (!gc) {
+      console.log('gc unavailable');
+      return;
     }
-  });
-  process.stdin.on('end', shutdown);
+    // Full collections, with turns of the event loop between them so that finalizers and closes run.
+    void (async () => {
+      for (let i = 0; i < 4; i++) {
+        gc();
+        await sleep(50);
+      }
+      console.log('gc done');
+    })();
+  }, shutdown);
+}
+
+/** Calls `onLine` with each line of stdin (trimmed), and `onEnd` once stdin has ended. */
+export function stdinLines(onLine: (line: string) => void, onEnd: () => void): void {
+  createInterface({ input: process.stdin })
+    .on('line', (line) => onLine(line.trim()))
+    .on('close', onEnd);
 }

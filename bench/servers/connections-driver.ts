@@ -15,6 +15,7 @@ import tls from 'node:tls';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { FrameCounter, maskedFrame } from '../clients/floor.ts';
+import { stdinLines } from './common.ts';
 
 export interface DriverResult {
   connections: number;
@@ -124,24 +125,19 @@ function open(): Promise<Opened> {
 }
 
 function readLines(): (match: string) => Promise<void> {
-  let pending = '';
   const seen: string[] = [];
   const waiters = new Map<string, () => void>();
-  process.stdin.setEncoding('utf8');
-  process.stdin.on('data', (chunk: string) => {
-    pending += chunk;
-    for (let at = pending.indexOf('\n'); at >= 0; at = pending.indexOf('\n')) {
-      const line = pending.slice(0, at).trim();
-      pending = pending.slice(at + 1);
+  stdinLines(
+    (line) => {
       const waiter = waiters.get(line);
       if (waiter) {
         waiters.delete(line);
         waiter();
       } else seen.push(line);
-    }
-  });
-  // The benchmark is gone: nothing to wait for.
-  process.stdin.on('end', () => process.exit(1));
+    },
+    // The benchmark is gone: nothing to wait for.
+    () => process.exit(1),
+  );
   return (line) =>
     seen.includes(line) ? Promise.resolve() : new Promise<void>((resolve) => waiters.set(line, resolve));
 }
