@@ -18,6 +18,7 @@ import { writeCharts } from './report/charts.ts';
 import { runConnections } from './connections/run.ts';
 import { describePinning, onClientCpu, type Pinning, pinServerSide } from './pinning.ts';
 import { runServers } from './servers/run.ts';
+import { ensureFreshPackage } from './package.ts';
 
 function selectClients(options: BenchOptions): ClientSpec[] {
   const specs = allClients().filter(
@@ -141,6 +142,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (options.micro) return runMicro(options.microFilter);
+  ensureFreshPackage();
   if (options.servers) return benchServers(options);
   const specs = options.connections === null ? selectClients(options) : [];
   // Request/response only: the many-connections children would inherit the server's CPU.

@@ -15,6 +15,7 @@ import {
 } from '../src/api.ts';
 import { WebSocketError } from '../src/protocol/errors.ts';
 import type { Platform } from '../src/platform.ts';
+import { sha1Base64 } from './sha1.ts';
 import type { Tunnel } from '../src/proxy/tunnel.ts';
 import { zlibCompressor } from './zlib-compressor.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
@@ -302,6 +303,7 @@ const bunPlatform: Platform = {
   transport: bunTransport,
   listen: bunListen,
   compressor: zlibCompressor,
+  sha1Base64,
   env: (name) => process.env[name],
 };
 

@@ -17,6 +17,7 @@ import {
 } from '../src/api.ts';
 import { WebSocketError } from '../src/protocol/errors.ts';
 import type { Platform } from '../src/platform.ts';
+import { sha1Base64 } from './sha1.ts';
 import { pakoCompressor } from '../src/deflate/pako-compressor.ts';
 import type { Tunnel } from '../src/proxy/tunnel.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
@@ -329,6 +330,7 @@ const denoPlatform: Platform = {
   transport: denoTransport,
   listen: denoListen,
   compressor: pakoCompressor,
+  sha1Base64,
   env: (name) => Deno.env.get(name),
 };
 

@@ -18,6 +18,7 @@ import {
 } from '../src/api.ts';
 import { WebSocketError } from '../src/protocol/errors.ts';
 import type { Platform } from '../src/platform.ts';
+import { sha1Base64 } from './sha1.ts';
 import type { Tunnel } from '../src/proxy/tunnel.ts';
 import { zlibCompressor } from './zlib-compressor.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
@@ -243,9 +244,9 @@ export const nodeListen: ListenFactory = (options, accept) =>
 /** Node's http/https upgrade event: the request Node parsed, its socket, and the bytes after its head. */
 export const nodeUpgrade: UpgradeAdapter = (server, request, socket, head) => {
   const req = request as http.IncomingMessage;
-  const headers = new Map<string, string>();
+  const headers: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   const s = socket as net.Socket;
   s.setNoDelay(true);
@@ -259,6 +260,7 @@ const nodePlatform: Platform = {
   listen: nodeListen,
   upgrade: nodeUpgrade,
   compressor: zlibCompressor,
+  sha1Base64,
   env: (name) => process.env[name],
 };
 

@@ -99,7 +99,7 @@ export class BaseWebSocketServer {
    */
   handleUpgrade(request: unknown, socket: unknown, head: unknown, callback?: (ws: BaseWebSocket) => void): void {
     const connection = this.#core.handleUpgrade(request, socket, head);
-    // It opens once its accept key is computed (asynchronously): the callback waits with it.
+    // It opens in a microtask (ServerConnection.adopt): the callback waits with it.
     if (callback) connection.data = { ws: null, listener: null, upgraded: callback } satisfies Slot;
   }
 

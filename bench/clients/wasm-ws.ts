@@ -1,11 +1,10 @@
 // Ours: the low-latency API (`--api connect`) or the WebSocket class (`--api class`), on whichever
-// runtime runs this file; `--backend as|c` picks the codec.
+// runtime runs this file, from the built package (bench/package.ts); `--backend as|c` picks the codec.
 import { clientArgs, readText, runLoop } from './loop.ts';
 import type { ClientOptions } from '../../src/api.ts';
+import { loadPackage } from '../package.ts';
 
-const runtime = 'Bun' in globalThis ? 'bun' : 'Deno' in globalThis ? 'deno' : 'node';
-// A computed specifier: each runtime loads only its own shim.
-const mod: typeof import('../../runtimes/node.ts') = await import(`../../runtimes/${runtime}.ts`);
+const mod = await loadPackage();
 
 const args = clientArgs();
 // permessage-deflate as users get it: offered by default (the server accepts it only with --deflate).

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { ClientOptions } from '../../src/api.ts';
+import { loadPackage } from '../package.ts';
 
 export interface Opened {
   send(payload: Uint8Array): void;
@@ -20,11 +21,8 @@ export type Opener = (handlers: Handlers) => Promise<Opened>;
 
 export type Library = 'wasm-ws' | 'wasm-ws-class' | 'wasm-ws-c' | 'native' | 'ws';
 
-const runtime = 'Bun' in globalThis ? 'bun' : 'Deno' in globalThis ? 'deno' : 'node';
-
 async function ours(url: string, api: 'connect' | 'class', backend: 'as' | 'c', ca?: string): Promise<Opener> {
-  // A computed specifier: each runtime loads only its own shim.
-  const mod: typeof import('../../runtimes/node.ts') = await import(`../../runtimes/${runtime}.ts`);
+  const mod = await loadPackage();
   // The defaults a user gets, but for the backend and the server's certificate.
   const options: ClientOptions = { backend };
   if (ca) options.ca = ca;

@@ -55,7 +55,7 @@ export abstract class ConnectionBase implements TransportSink, ReceiverOwner {
   protocol = '';
   extensions = '';
   /** Who the peer is, for error messages: a client's URL, a server's client address. */
-  protected where = '';
+  protected abstract readonly where: string;
   protected transport: Transport | null = null;
   protected readonly codec: Codec;
   protected readonly receiver: Receiver;

@@ -56,6 +56,8 @@ export class Connection extends ConnectionBase {
   handshake: OpeningHandshake;
 
   private endpoint: Endpoint;
+  /** The endpoint as error messages name it. */
+  protected where: string;
   // Redirects followed: the URLs so far, the first included; each attempt's transport events are
   // taken only while it is the current one.
   private visited: string[] | null = null;
@@ -72,8 +74,6 @@ export class Connection extends ConnectionBase {
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   // A refusal's body is awaited this long at most: the reason is reported with what came.
   private bodyTimer: ReturnType<typeof setTimeout> | undefined;
-  // The socket closed while the response waited for its key check: judged first, then this is reported.
-  private closedEarly: { error?: Error } | null = null;
 
   constructor(
     url: string | URL,
@@ -120,13 +120,6 @@ export class Connection extends ConnectionBase {
   /** One attempt: a transport to the current endpoint, and the handshake over it. */
   private connectTo(): void {
     const handshake = this.handshake;
-    void handshake.keyReady.then(() => {
-      if (handshake !== this.handshake) return;
-      if (this.readyState === CONNECTING && this.handshake.started) this.onHead();
-      const closed = this.closedEarly;
-      this.closedEarly = null;
-      if (closed) this.onClose(closed.error);
-    });
     const { host, port, secure } = this.endpoint;
     const { servername, rejectUnauthorized, ca, cert, key, passphrase } = this.options;
     const proxy = this.proxyFor?.(this.endpoint) ?? null;
@@ -146,11 +139,9 @@ export class Connection extends ConnectionBase {
       },
       this.options.followRedirects ? this.sinkFor(this.attempt) : this,
     );
-    // The request goes once the expected key is known too (computed while TCP connects): the response
-    // is then judged as it arrives, and no read buffer is held for it after the connection opens.
     const attempt = this.attempt;
-    Promise.all([connected, handshake.keyReady]).then(
-      ([transport]) => {
+    connected.then(
+      (transport) => {
         if (this.readyState !== CONNECTING || this.finished || attempt !== this.attempt) {
           transport.destroy();
           return;
@@ -262,12 +253,6 @@ export class Connection extends ConnectionBase {
   /** The transport closed: while connecting, the handshake failed; once open, the connection is over. */
   override onClose(error?: Error): void {
     if (this.readyState === CONNECTING) {
-      if (this.handshake.started && !this.handshake.keyKnown) {
-        // A response came, then the socket closed, before the expected key was computed: judge the
-        // response first, so that its own error (or its success) is what gets reported.
-        this.closedEarly = { error };
-        return;
-      }
       this.refused(this.handshakeFailure(error));
       return;
     }
@@ -323,7 +308,13 @@ export class Connection extends ConnectionBase {
     let headers = withOrigin(this.options.headers ?? {}, this.options.origin);
     // Credentials go only where they were meant for: not to another origin a redirect led to.
     if (this.visited !== null && !sameOrigin(this.url, this.endpoint.url)) headers = withoutCredentials(headers);
-    return new OpeningHandshake(this.endpoint, this.options.protocols ?? [], headers, this.options.perMessageDeflate);
+    return new OpeningHandshake(
+      this.endpoint,
+      this.options.protocols ?? [],
+      headers,
+      this.options.perMessageDeflate,
+      this.platform.sha1Base64,
+    );
   }
 
   /** The transport events of attempt `attempt`, passed on while it is the current one. */

@@ -10,9 +10,12 @@ export function createKey(): string {
   return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
 }
 
-export async function acceptFor(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-1', new TextEncoder().encode(key + GUID));
-  return btoa(String.fromCharCode(...new Uint8Array(digest)));
+/** base64(SHA-1(text)) for Latin-1 text: the runtime's (Platform.sha1Base64). */
+export type Sha1Base64 = (text: string) => string;
+
+/** The Sec-WebSocket-Accept that answers `key` (RFC 6455 §4.2.2, item 5.4). */
+export function acceptFor(key: string, sha1Base64: Sha1Base64): string {
+  return sha1Base64(key + GUID);
 }
 
 /** Why a list of subprotocols cannot be offered, or null when it can. */

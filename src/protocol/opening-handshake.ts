@@ -8,6 +8,7 @@ import {
   parseResponseHead,
   protocolsProblem,
   refusal,
+  type Sha1Base64,
   verifyResponse,
 } from './handshake.ts';
 import {
@@ -40,9 +41,8 @@ export class OpeningHandshake extends HeadBuffer {
   readonly protocols: string[];
   /** The request head, Latin-1 bytes, until takeRequest(). */
   private request: Uint8Array;
-  /** Settles once the expected Sec-WebSocket-Accept is computed (WebCrypto's digest is asynchronous). */
-  readonly keyReady: Promise<void>;
-  private accept: string | null = null;
+  /** The Sec-WebSocket-Accept the response must carry. */
+  private readonly accept: string;
   private readonly deflate: PerMessageDeflateOptions | null;
 
   /** Throws a SyntaxError for bad subprotocols, a TypeError for bad headers: before anything connects. */
@@ -50,7 +50,8 @@ export class OpeningHandshake extends HeadBuffer {
     endpoint: Endpoint,
     protocols: string | string[],
     headers: Record<string, string>,
-    perMessageDeflate?: boolean | PerMessageDeflateOptions,
+    perMessageDeflate: boolean | PerMessageDeflateOptions | undefined,
+    sha1Base64: Sha1Base64,
   ) {
     super(1024); // a 101 is a few hundred bytes
     this.protocols = typeof protocols === 'string' ? [protocols] : [...protocols];
@@ -60,9 +61,7 @@ export class OpeningHandshake extends HeadBuffer {
     const key = createKey();
     const offer = this.deflate ? deflateOffer(this.deflate) : '';
     this.request = buildRequest(endpoint, key, this.protocols, headers, offer);
-    this.keyReady = acceptFor(key).then((accept) => {
-      this.accept = accept;
-    });
+    this.accept = acceptFor(key, sha1Base64);
   }
 
   /** The request head, to be written once: this keeps no reference to it. */
@@ -76,13 +75,9 @@ export class OpeningHandshake extends HeadBuffer {
   get started(): boolean {
     return this.length > 0;
   }
-  get keyKnown(): boolean {
-    return this.accept !== null;
-  }
 
   /**
-   * null while the head is incomplete, or is a 101 and the expected key is not computed yet, or refuses
-   * and its body is still coming; the verdict once it is; throws a WebSocketError (ERR_HANDSHAKE_STATUS,
+   * null while the head is incomplete, or refuses and its body is still coming; the verdict once it is; throws a WebSocketError (ERR_HANDSHAKE_STATUS,
    * ERR_HANDSHAKE) for a bad answer. `closed`: the socket has ended, judge what came.
    */
   judge(closed = false): Opened | null {
@@ -95,7 +90,6 @@ export class OpeningHandshake extends HeadBuffer {
       if (body === null) return null;
       throw refusal(head, body);
     }
-    if (this.accept === null) return null;
     const chosen = verifyResponse(head, this.accept, this.protocols);
     const deflate = this.agreement(chosen.extensions);
     this.release();

@@ -32,7 +32,8 @@ export class Sender {
   // frame): a flood of pings from a peer that reads promptly costs one write per read, not one per ping
   // (a write each would keep the event loop from everything else for seconds).
   private reading = false;
-  private readonly pongs: Uint8Array[] = [];
+  // Made at the first pong answered within a read: most connections never get a ping.
+  private pongs: Uint8Array[] | null = null;
   private pongBytes = 0;
   // permessage-deflate, once agreed: data messages of `threshold` bytes or more are compressed.
   private compressor: MessageCompressor | null = null;
@@ -111,12 +112,14 @@ export class Sender {
       this.frame(FIN | Opcode.Pong, payload);
       return;
     }
-    if (this.pongs.length >= PONGS_PER_READ) {
+    this.pongs ??= [];
+    const pongs = this.pongs;
+    if (pongs.length >= PONGS_PER_READ) {
       this.pendingPong = payload.slice();
       return;
     }
     const pong = this.codec.frameDetached(FIN | Opcode.Pong, payload, this.maskKey());
-    this.pongs.push(pong);
+    pongs.push(pong);
     this.pongBytes += pong.length;
   }
 
@@ -137,9 +140,10 @@ export class Sender {
   }
 
   private writePongs(): void {
-    if (this.pongs.length === 0) return;
-    const batch = joined(this.pongs, this.pongBytes);
-    this.pongs.length = 0;
+    const pongs = this.pongs;
+    if (pongs === null || pongs.length === 0) return;
+    const batch = joined(pongs, this.pongBytes);
+    pongs.length = 0;
     this.pongBytes = 0;
     this.write(batch, false);
   }
@@ -172,7 +176,7 @@ export class Sender {
   /** The connection is done: nothing more goes out, and its frames no longer hold the send region. */
   finish(): void {
     this.pendingPong = null;
-    this.pongs.length = 0;
+    this.pongs = null;
     this.pongBytes = 0;
     if (this.pinned) {
       this.codec.release();

@@ -3,7 +3,8 @@
 import { joined } from '../bytes.ts';
 
 export class SpilledMessage {
-  private parts: Uint8Array[] = [];
+  // Made at the first part: most connections never spill a message.
+  private parts: Uint8Array[] | null = null;
   private length = 0;
 
   get active(): boolean {
@@ -12,19 +13,20 @@ export class SpilledMessage {
 
   /** Copies `bytes` (a view of codec memory, valid only now). */
   add(bytes: Uint8Array): void {
+    this.parts ??= [];
     this.parts.push(bytes.slice());
     this.length += bytes.length;
   }
 
   /** The whole message: what was added, then `tail`, in one new buffer; this starts over empty. */
   finish(tail: Uint8Array): Uint8Array {
-    const message = joined([...this.parts, tail], this.length + tail.length);
+    const message = joined([...(this.parts ?? []), tail], this.length + tail.length);
     this.clear();
     return message;
   }
 
   clear(): void {
-    this.parts = [];
+    this.parts = null;
     this.length = 0;
   }
 }

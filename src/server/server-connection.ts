@@ -42,7 +42,12 @@ export class ServerConnection extends ConnectionBase {
     readonly remotePort: number,
   ) {
     super(server.engine);
-    this.where = `client ${remoteAddress.includes(':') ? `[${remoteAddress}]` : remoteAddress}:${remotePort}`;
+  }
+
+  /** Made when an error message needs it: most connections never do. */
+  protected get where(): string {
+    const address = this.remoteAddress;
+    return `client ${address.includes(':') ? `[${address}]` : address}:${this.remotePort}`;
   }
 
   /** The accepted socket: its request is awaited for handshakeTimeout at most. */
@@ -57,12 +62,13 @@ export class ServerConnection extends ConnectionBase {
 
   /**
    * A request whose head an HTTP server has already read (handleUpgrade): answered as one read here,
-   * with `head`, what followed it, as the first bytes of the connection.
+   * with `head`, what followed it, as the first bytes of the connection. Answered in a microtask, so
+   * that handleUpgrade's caller has the connection (to keep data with it) before it opens.
    */
   adopt(transport: Transport, parsed: ParsedHead, head: Uint8Array): void {
     this.transport = transport;
     if (head.length > 0) this.handshake.push(head);
-    this.upgrade(parsed, 0);
+    queueMicrotask(() => this.upgrade(parsed, 0));
   }
 
   // ---- the request: ReceiverOwner ----
@@ -92,7 +98,7 @@ export class ServerConnection extends ConnectionBase {
     this.upgrade(parsed, end);
   }
 
-  /** Checks the request and answers it: a 101 once the accept key is computed, or a refusal. */
+  /** Checks the request and answers it: a 101, or a refusal. */
   private upgrade(parsed: ParsedHead, headLength: number): void {
     let agreed: Agreed;
     try {
@@ -103,20 +109,15 @@ export class ServerConnection extends ConnectionBase {
     }
     this.stage = Stage.Accepting;
     this.request = agreed.request;
-    // Nothing is read while the key is computed (WebCrypto is asynchronous); a read under way still lands.
-    this.transport?.pause();
-    agreed.accept.then(
-      (accept) => this.open(agreed, accept, headLength),
-      (error: unknown) => this.refuse(error),
-    );
+    this.open(agreed, headLength);
   }
 
-  private open(agreed: Agreed, accept: string, headLength: number): void {
+  private open(agreed: Agreed, headLength: number): void {
     const transport = this.transport;
     if (this.finished || transport === null || this.readyState !== CONNECTING) return;
     clearTimeout(this.handshakeTimer);
     this.handshakeTimer = undefined;
-    transport.write(switchingProtocols(accept, agreed.protocol, agreed.extensions));
+    transport.write(switchingProtocols(agreed.accept, agreed.protocol, agreed.extensions));
     this.sender.transport = transport;
     const early = this.handshake.bytes.slice(headLength, this.handshake.received);
     this.handshake.release();
@@ -130,7 +131,6 @@ export class ServerConnection extends ConnectionBase {
     this.server.opened(this);
     const request = agreed.request;
     this.call(() => this.handlers.onOpen?.(this, request));
-    if (!this.paused) transport.resume();
     if (early.length > 0 && this.receiving) this.onChunk(early);
   }
 

@@ -24,7 +24,8 @@ export interface Agreed {
   /** The response's Sec-WebSocket-Extensions value ('' for none). */
   extensions: string;
   deflate: DeflateAgreement | null;
-  accept: Promise<string>;
+  /** The Sec-WebSocket-Accept value. */
+  accept: string;
 }
 
 export class ServerCore {
@@ -134,7 +135,7 @@ export class ServerCore {
     }
     let extensions = '';
     let deflate: DeflateAgreement | null = null;
-    const offer = parsed.headers.get('sec-websocket-extensions');
+    const offer = parsed.headers['sec-websocket-extensions'];
     if (perMessageDeflate && offer !== undefined) {
       let offers: ReturnType<typeof parseExtensions>;
       try {
@@ -148,12 +149,12 @@ export class ServerCore {
         deflate = accepted.agreement;
       }
     }
-    return { request, protocol, extensions, deflate, accept: acceptFor(key) };
+    return { request, protocol, extensions, deflate, accept: acceptFor(key, this.platform.sha1Base64) };
   }
 
   opened(connection: ServerConnection): void {
     this.clients.add(connection);
-    // Shutdown began while its key was computed: it closes as the others did.
+    // Shutdown began during the handshake (a callback closed the server): it closes as the others did.
     if (this.stopping !== null) connection.close(this.stopping.code, this.stopping.reason);
   }
 

@@ -7,7 +7,7 @@ export interface UpgradeRequest {
   method: string;
   /** The request target: path and query ("/chat?room=1"). */
   url: string;
-  /** Lower-cased names; a header sent more than once is joined with ", ". */
+  /** Lower-cased names (a null-prototype object, as Node's); a header sent more than once is joined with ", ". */
   headers: Record<string, string>;
   /** The subprotocols the client offered (Sec-WebSocket-Protocol), in its order. */
   protocols: string[];
@@ -65,19 +65,22 @@ export interface ParsedHead {
   target: string;
   /** "1.1", as the request line has it. */
   version: string;
-  headers: Map<string, string>;
+  /** Lower-cased names, in a null-prototype object: the request's headers as callbacks get them. */
+  headers: Record<string, string>;
 }
 
 /** Parses a complete request head (`head` ends with its CRLF CRLF); a Refusal (400, 405, 431, 505) when it is bad. */
 export function parseRequestHead(head: Uint8Array): ParsedHead {
   const text = latin1.decode(head.subarray(0, head.length - 4));
-  const [requestLine, ...lines] = text.split('\r\n');
+  const lines = text.split('\r\n');
+  const requestLine = lines[0];
   const match = REQUEST_LINE.exec(requestLine);
   if (!match) throw new Refusal(400, `Invalid request line: ${JSON.stringify(requestLine.slice(0, 100))}`);
   const [, method, target, major, minor] = match;
-  if (lines.length > MAX_HEADERS) throw new Refusal(431, `More than ${MAX_HEADERS} header fields`);
-  const headers = new Map<string, string>();
-  for (const line of lines) {
+  if (lines.length - 1 > MAX_HEADERS) throw new Refusal(431, `More than ${MAX_HEADERS} header fields`);
+  const headers: Record<string, string> = Object.create(null);
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon) : '';
     // No space before the colon (RFC 9112 §5.1), no obsolete line folding (§5.2).
@@ -85,9 +88,9 @@ export function parseRequestHead(head: Uint8Array): ParsedHead {
     const value = line.slice(colon + 1).trim();
     if (!FIELD_VALUE.test(value)) throw new Refusal(400, `Invalid characters in the ${name} header`);
     const lower = name.toLowerCase();
-    const previous = headers.get(lower);
+    const previous = headers[lower];
     if (previous !== undefined && lower === 'host') throw new Refusal(400, 'More than one Host header');
-    headers.set(lower, previous === undefined ? value : `${previous}, ${value}`);
+    headers[lower] = previous === undefined ? value : `${previous}, ${value}`;
   }
   return { method, target, version: `${major}.${minor}`, headers };
 }
@@ -122,15 +125,15 @@ export function checkUpgrade(
     throw new Refusal(505, `A WebSocket handshake needs HTTP/1.1 (RFC 6455 §4.1), got HTTP/${head.version}`);
   }
   const h = head.headers;
-  if (!h.has('host')) throw new Refusal(400, 'The request has no Host header');
-  if (!hasToken(h.get('upgrade'), 'websocket')) {
+  if (h.host === undefined) throw new Refusal(400, 'The request has no Host header');
+  if (!hasToken(h.upgrade, 'websocket')) {
     throw new Refusal(426, 'This is a WebSocket endpoint: the request needs "Upgrade: websocket"', {
       Upgrade: 'websocket',
       Connection: 'Upgrade',
     });
   }
-  if (!hasToken(h.get('connection'), 'upgrade')) throw new Refusal(400, 'The request needs "Connection: Upgrade"');
-  const version = h.get('sec-websocket-version');
+  if (!hasToken(h.connection, 'upgrade')) throw new Refusal(400, 'The request needs "Connection: Upgrade"');
+  const version = h['sec-websocket-version'];
   if (version !== '13') {
     throw new Refusal(
       426,
@@ -140,7 +143,7 @@ export function checkUpgrade(
       { 'Sec-WebSocket-Version': '13' },
     );
   }
-  const key = h.get('sec-websocket-key');
+  const key = h['sec-websocket-key'];
   if (key === undefined || !KEY.test(key)) {
     throw new Refusal(400, 'Missing or invalid Sec-WebSocket-Key header (base64 of 16 bytes)');
   }
@@ -149,9 +152,9 @@ export function checkUpgrade(
     request: {
       method: head.method,
       url: head.target,
-      headers: Object.fromEntries(h),
-      protocols: offeredProtocols(h.get('sec-websocket-protocol')),
-      origin: h.get('origin'),
+      headers: h,
+      protocols: offeredProtocols(h['sec-websocket-protocol']),
+      origin: h.origin,
       remoteAddress: peer.remoteAddress,
       remotePort: peer.remotePort,
     },
