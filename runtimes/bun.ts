@@ -28,6 +28,9 @@ interface Accepted {
   transport: BunTransport | null;
 }
 
+// A tunnel's raw socket: its drain matters to no one.
+const NO_DRAIN = { onDrain(): void {} };
+
 class BunTransport implements Transport {
   // What the kernel did not take yet, copied: Bun's write() does not buffer.
   private readonly queue: Uint8Array[] = [];
@@ -35,8 +38,8 @@ class BunTransport implements Transport {
 
   constructor(
     private readonly socket: Bun.Socket<undefined> | Bun.Socket<Accepted>,
-    /** The socket can take more and nothing is queued. */
-    private readonly onDrain: () => void,
+    /** Told when the socket can take more and nothing is queued. */
+    private readonly sink: Pick<TransportSink, 'onDrain'>,
     private readonly secure = false,
   ) {}
 
@@ -65,7 +68,7 @@ class BunTransport implements Transport {
       this.queue.shift();
     }
     if (this.ending) this.closeWrites();
-    this.onDrain();
+    this.sink.onDrain();
   }
 
   get bufferedAmount(): number {
@@ -116,7 +119,7 @@ export const bunTransport: TransportFactory = (options: ConnectOptions, sink: Tr
         return;
       }
       socket.setNoDelay(true);
-      transport = new BunTransport(socket, () => sink.onDrain(), secure);
+      transport = new BunTransport(socket, sink, secure);
       settled = true;
       resolve(transport);
     };
@@ -219,7 +222,7 @@ export const bunTransport: TransportFactory = (options: ConnectOptions, sink: Tr
           if (aborted()) return socket.terminate();
           connecting = socket;
           stage = 'tunnel';
-          raw = new BunTransport(socket, () => {});
+          raw = new BunTransport(socket, NO_DRAIN);
           tunnel.open((bytes) => raw?.write(bytes));
           tunnel.opened.then(() => {
             raw = null;
@@ -272,7 +275,7 @@ export const bunListen: ListenFactory = async (options, accept) => {
         accept(
           (sink) => {
             accepted.sink = sink;
-            accepted.transport = new BunTransport(socket, () => sink.onDrain(), tls !== undefined);
+            accepted.transport = new BunTransport(socket, sink, tls !== undefined);
             return accepted.transport;
           },
           { remoteAddress: socket.remoteAddress, remotePort: (socket as { remotePort?: number }).remotePort ?? 0 },

@@ -206,12 +206,25 @@ export const nodeTransport: TransportFactory = (options: ConnectOptions, sink: T
   });
 };
 
+// A server's socket keeps its sink under this key, and the same three listeners serve every socket (as
+// ws does): no closures per connection, which on a server with many idle ones is ~200 B each.
+const kSink = Symbol('wasm-ws sink');
+type ServedSocket = net.Socket & { [kSink]: TransportSink };
+function onServedData(this: ServedSocket, chunk: Buffer): void {
+  this[kSink].onChunk(chunk);
+}
+function onServedError(): void {} // kept in socket.errored, which onServedClose reports
+function onServedClose(this: ServedSocket): void {
+  this[kSink].onClose(this.errored ?? undefined);
+}
+
 /** A connected socket (accepted, or handed over by an HTTP server) whose events go to `sink`. */
 function socketTransport(socket: net.Socket, sink: TransportSink): Transport {
-  let lastError: Error | undefined;
-  socket.on('data', (chunk: Buffer) => sink.onChunk(chunk));
-  socket.on('error', (error: Error) => (lastError = error));
-  socket.on('close', () => sink.onClose(lastError));
+  const served = socket as ServedSocket;
+  served[kSink] = sink;
+  served.on('data', onServedData);
+  served.on('error', onServedError);
+  served.on('close', onServedClose);
   return new NodeTransport(socket, sink);
 }
 

@@ -13,7 +13,7 @@ import { WebSocketError } from './errors.ts';
 import { Keepalive } from './keepalive.ts';
 import { type ConnectionOptions, defaults } from './options.ts';
 import { type HeadReader, Receiver, type ReceiverOwner } from './receiver.ts';
-import { Sender } from './sender.ts';
+import { Sender, type SenderOwner } from './sender.ts';
 
 export const CONNECTING = 0;
 export const OPEN = 1;
@@ -50,7 +50,7 @@ function rethrowLater(error: unknown): void {
   });
 }
 
-export abstract class ConnectionBase implements TransportSink, ReceiverOwner {
+export abstract class ConnectionBase implements TransportSink, ReceiverOwner, SenderOwner {
   readyState: ReadyState = CONNECTING;
   protocol = '';
   extensions = '';
@@ -82,7 +82,7 @@ export abstract class ConnectionBase implements TransportSink, ReceiverOwner {
       this.codec,
       engine.maxBufferedAmount ?? defaults.maxBufferedAmount,
       engine.highWaterMark ?? defaults.highWaterMark,
-      (limit) => this.overflowed(limit),
+      this,
     );
   }
 
@@ -384,7 +384,7 @@ export abstract class ConnectionBase implements TransportSink, ReceiverOwner {
   }
 
   /** More than maxBufferedAmount bytes wait to be sent: reported once; the sender destroys the transport. */
-  private overflowed(limit: number): void {
+  overflowed(limit: number): void {
     if (this.failure !== null) return;
     this.readyState = CLOSING;
     this.report(

@@ -22,6 +22,12 @@ const PONGS_PER_READ = 32;
 // shrinks, so a larger frame is built in a JS buffer each time rather than leaving the region that large.
 const TX_REGION_PAYLOAD_MAX = 1024 * 1024 - 16;
 
+/** What the sender tells its connection. */
+export interface SenderOwner {
+  /** More than `limit` bytes wait: the connection fails; the sender destroys the transport after this. */
+  overflowed(limit: number): void;
+}
+
 export class Sender {
   transport: Transport | null = null;
   private pinned = false;
@@ -43,8 +49,8 @@ export class Sender {
     private readonly codec: Codec,
     private readonly maxBuffered: number,
     private readonly highWaterMark: number,
-    /** More than maxBuffered bytes wait: the connection fails; the transport is destroyed after this. */
-    private readonly onOverflow: (limit: number) => void,
+    // The connection itself rather than a callback: no closure per connection.
+    private readonly owner: SenderOwner,
   ) {}
 
   /** Bytes handed to the transport and not yet given to the operating system. */
@@ -201,7 +207,7 @@ export class Sender {
     }
     const buffered = transport.bufferedAmount;
     if (buffered > this.maxBuffered) {
-      this.onOverflow(this.maxBuffered);
+      this.owner.overflowed(this.maxBuffered);
       transport.destroy();
       return false;
     }
