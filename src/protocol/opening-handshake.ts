@@ -77,8 +77,9 @@ export class OpeningHandshake extends HeadBuffer {
   }
 
   /**
-   * null while the head is incomplete, or refuses and its body is still coming; the verdict once it is; throws a WebSocketError (ERR_HANDSHAKE_STATUS,
-   * ERR_HANDSHAKE) for a bad answer. `closed`: the socket has ended, judge what came.
+   * null while the head is incomplete, or refuses and its body is still coming; the verdict once it is;
+   * throws a WebSocketError (ERR_HANDSHAKE_STATUS, ERR_HANDSHAKE) for a bad answer. `closed`: the socket
+   * has ended, judge what came.
    */
   judge(closed = false): Opened | null {
     const head = parseResponseHead(this.head.subarray(0, this.length));

@@ -112,7 +112,7 @@ export class Receiver {
           owner.handshake.commit(n);
           owner.onHead();
         } else if (owner.receiving) {
-          // The handshake completed (its key check is asynchronous) while this read was under way:
+          // The handshake completed between the runtime's asking for a buffer and this read's end:
           // these bytes are frames (the connection may already be closing).
           this.onChunk(headView.subarray(0, n));
         }
