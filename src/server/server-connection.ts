@@ -9,7 +9,6 @@ import type { Transport } from '../transport.ts';
 import type { ServerHandlers } from './handlers.ts';
 import type { Agreed, ServerCore } from './server-core.ts';
 import {
-  MAX_REQUEST_HEAD,
   type ParsedHead,
   Refusal,
   type UpgradeRequest,
@@ -19,20 +18,14 @@ import {
   switchingProtocols,
 } from './upgrade-request.ts';
 
-// Bytes a client may send after its request and before our 101 (it should wait for it): past this, it is dropped.
-const EARLY_FRAMES_MAX = 64 * 1024;
-
-// Where the opening handshake is.
-const Stage = { Reading: 0, Accepting: 1, Refused: 2 } as const;
-type Stage = (typeof Stage)[keyof typeof Stage];
-
 export class ServerConnection extends ConnectionBase {
   /** The request that opened the connection (null until it has been read). */
   request: UpgradeRequest | null = null;
   /** Yours: whatever the application keeps with the connection. */
   data: unknown = undefined;
   readonly handshake: HeadBuffer = new HeadBuffer(512);
-  private stage: Stage = Stage.Reading;
+  // Answered with a refusal: what the client sends from now on is read and dropped.
+  private refused = false;
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -54,7 +47,7 @@ export class ServerConnection extends ConnectionBase {
   attach(transport: Transport): void {
     this.transport = transport;
     this.handshakeTimer = setTimeout(() => {
-      if (this.readyState === CONNECTING && this.stage === Stage.Reading) {
+      if (this.readyState === CONNECTING && !this.refused) {
         this.refuse(new Refusal(408, `No complete request within ${this.server.handshakeTimeout} ms`));
       }
     }, this.server.handshakeTimeout);
@@ -75,16 +68,11 @@ export class ServerConnection extends ConnectionBase {
 
   /** The request is being read; once refused, it is not (and not `receiving` either: bytes are dropped). */
   override get connecting(): boolean {
-    return this.readyState === CONNECTING && this.stage !== Stage.Refused;
+    return this.readyState === CONNECTING && !this.refused;
   }
 
   onHead(): void {
     const bytes = this.handshake;
-    if (this.stage !== Stage.Reading) {
-      // Frames sent before our answer wait for it, up to a limit.
-      if (bytes.received > MAX_REQUEST_HEAD + EARLY_FRAMES_MAX) this.drop();
-      return;
-    }
     let end: number;
     let parsed: ParsedHead;
     try {
@@ -107,12 +95,7 @@ export class ServerConnection extends ConnectionBase {
       this.refuse(error);
       return;
     }
-    this.stage = Stage.Accepting;
     this.request = agreed.request;
-    this.open(agreed, headLength);
-  }
-
-  private open(agreed: Agreed, headLength: number): void {
     const transport = this.transport;
     if (this.finished || transport === null || this.readyState !== CONNECTING) return;
     clearTimeout(this.handshakeTimer);
@@ -137,15 +120,15 @@ export class ServerConnection extends ConnectionBase {
   /** Closes with `code` once open (going away: 1001), or answers the request under way with 503. */
   shutdown(code: number, reason: string): void {
     if (this.readyState === OPEN) this.close(code, reason);
-    else if (this.stage === Stage.Reading) this.refuse(new Refusal(503, 'The server is shutting down'));
+    else if (!this.refused) this.refuse(new Refusal(503, 'The server is shutting down'));
   }
 
   /** Answers with a refusal (a Refusal's status, else 500) and closes once it is sent. */
   refuse(error: unknown): void {
-    if (this.stage === Stage.Refused || this.finished) return;
+    if (this.refused || this.finished) return;
     // An exception (a callback threw) is the server's own business: the client is told no more than 500.
     const refusal = error instanceof Refusal ? error : new Refusal(500, 'The server could not answer the handshake');
-    this.stage = Stage.Refused;
+    this.refused = true;
     // What the client sends from now on is read and dropped (see `connecting`).
     this.failure = new WebSocketError('ERR_HANDSHAKE', refusal.message);
     clearTimeout(this.handshakeTimer);
