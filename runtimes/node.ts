@@ -17,6 +17,7 @@ import {
   type WebSocketServerOptions,
 } from '../src/api.ts';
 import { WebSocketError } from '../src/protocol/errors.ts';
+import { addField } from '../src/protocol/headers.ts';
 import type { Platform } from '../src/platform.ts';
 import { sha1Base64 } from './sha1.ts';
 import type { Tunnel } from '../src/proxy/tunnel.ts';
@@ -150,81 +151,84 @@ function tunnelledTransport(options: ConnectOptions, tunnel: Tunnel, sink: Trans
   });
 }
 
+// A socket keeps its sink under this key once open, and the same listeners serve every socket (as ws
+// does): no closures per connection, which with many idle ones cost some hundreds of bytes each.
+const kSink = Symbol('wasm-ws sink');
+type SinkSocket = net.Socket & { [kSink]: TransportSink };
+function onSocketData(this: SinkSocket, chunk: Buffer): void {
+  this[kSink].onChunk(chunk);
+}
+// `onread`'s callback is called on the socket (its buffer() is not: see readInto).
+function onSocketRead(this: SinkSocket, n: number): boolean {
+  this[kSink].onRead(n);
+  return true;
+}
+function onSocketError(): void {} // kept in socket.errored, which onSocketClose reports
+function onSocketClose(this: SinkSocket): void {
+  this[kSink].onClose(this.errored ?? undefined);
+}
+
+/** Where `onread` reads: the sink's buffer (a closure of its own, which keeps nothing else alive). */
+function readInto(sink: TransportSink): () => Uint8Array {
+  return () => sink.readBuffer();
+}
+
+/** The socket's events go to `sink` through the shared listeners. */
+function sinkTo(socket: net.Socket, sink: TransportSink): void {
+  (socket as SinkSocket)[kSink] = sink;
+  socket.on('error', onSocketError);
+  socket.on('close', onSocketClose);
+}
+
 export const nodeTransport: TransportFactory = (options: ConnectOptions, sink: TransportSink) => {
   if (options.tunnel) return tunnelledTransport(options, options.tunnel, sink);
-  // Only these are kept by the socket's listeners, not the options (an open connection keeps nothing of
-  // the abort signal, nor the signal anything of it).
   const { host, port, secure } = options;
-  let signal = options.signal;
+  const signal = options.signal;
   const tlsOptions = secure ? { host, port, ...tlsOptionsOf(options) } : null;
   return new Promise<Transport>((resolve, reject) => {
-    let socket: net.Socket;
-    if (tlsOptions) {
-      socket = tls.connect(tlsOptions);
-      socket.on('data', (chunk: Buffer) => sink.onChunk(chunk));
-    } else {
-      socket = net.connect({
-        host,
-        port,
-        noDelay: true,
-        onread: {
-          buffer: () => sink.readBuffer(),
-          callback: (n: number) => {
-            sink.onRead(n);
-            return true;
-          },
-        },
-      });
-    }
+    const socket: net.Socket = tlsOptions
+      ? tls.connect(tlsOptions)
+      : net.connect({ host, port, noDelay: true, onread: { buffer: readInto(sink), callback: onSocketRead } });
+    (socket as SinkSocket)[kSink] = sink;
+    if (tlsOptions) socket.on('data', onSocketData);
     socket.setNoDelay(true);
-    let open = false;
+    // The attempt's listeners, removed once open: an open connection keeps nothing of this scope.
     let tcpConnected = false;
-    let lastError: Error | undefined;
-    socket.once('connect', () => (tcpConnected = true));
     const abort = () => socket.destroy();
-    socket.once(secure ? 'secureConnect' : 'connect', () => {
-      open = true;
-      signal?.removeEventListener('abort', abort);
-      signal = undefined;
-      resolve(new NodeTransport(socket, sink));
-    });
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      lastError = error;
-      if (open) return;
+    const onConnect = () => {
+      tcpConnected = true;
+    };
+    const onError = (error: NodeJS.ErrnoException) => {
       const where = `${secure ? 'wss' : 'ws'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
       reject(
         secure && tcpConnected
           ? tlsFailure(where, error)
           : new WebSocketError('ERR_CONNECT', `Could not connect to ${where}: ${describe(error)}`, { cause: error }),
       );
-    });
-    socket.on('close', () => {
-      if (open) sink.onClose(lastError);
-      else reject(new WebSocketError('ERR_CONNECT', `Connection to ${host}:${port} closed while connecting`));
-    });
+    };
+    const onClose = () => {
+      reject(new WebSocketError('ERR_CONNECT', `Connection to ${host}:${port} closed while connecting`));
+    };
+    const onOpen = () => {
+      signal?.removeEventListener('abort', abort);
+      socket.off('connect', onConnect);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+      sinkTo(socket, sink);
+      resolve(new NodeTransport(socket, sink));
+    };
+    if (tlsOptions) socket.once('connect', onConnect);
+    socket.once(tlsOptions ? 'secureConnect' : 'connect', onOpen);
+    socket.on('error', onError);
+    socket.once('close', onClose);
     signal?.addEventListener('abort', abort, { once: true });
   });
 };
 
-// A server's socket keeps its sink under this key, and the same three listeners serve every socket (as
-// ws does): no closures per connection, which on a server with many idle ones is ~200 B each.
-const kSink = Symbol('wasm-ws sink');
-type ServedSocket = net.Socket & { [kSink]: TransportSink };
-function onServedData(this: ServedSocket, chunk: Buffer): void {
-  this[kSink].onChunk(chunk);
-}
-function onServedError(): void {} // kept in socket.errored, which onServedClose reports
-function onServedClose(this: ServedSocket): void {
-  this[kSink].onClose(this.errored ?? undefined);
-}
-
 /** A connected socket (accepted, or handed over by an HTTP server) whose events go to `sink`. */
 function socketTransport(socket: net.Socket, sink: TransportSink): Transport {
-  const served = socket as ServedSocket;
-  served[kSink] = sink;
-  served.on('data', onServedData);
-  served.on('error', onServedError);
-  served.on('close', onServedClose);
+  sinkTo(socket, sink);
+  socket.on('data', onSocketData);
   return new NodeTransport(socket, sink);
 }
 
@@ -257,9 +261,9 @@ export const nodeListen: ListenFactory = (options, accept) =>
 /** Node's http/https upgrade event: the request Node parsed, its socket, and the bytes after its head. */
 export const nodeUpgrade: UpgradeAdapter = (server, request, socket, head) => {
   const req = request as http.IncomingMessage;
-  const headers: Record<string, string> = Object.create(null);
+  const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    if (value !== undefined) addField(headers, name, Array.isArray(value) ? value.join(', ') : value);
   }
   const s = socket as net.Socket;
   s.setNoDelay(true);

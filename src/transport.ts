@@ -22,7 +22,38 @@ export interface ConnectOptions {
    */
   tunnel?: Tunnel;
   /** Aborted when the opening handshake is given up (timeout, close()): stop connecting. */
-  signal?: AbortSignal;
+  signal?: AttemptSignal;
+}
+
+/** The part of an AbortSignal a transport uses: tells it that its connection attempt was given up. */
+export interface AttemptSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/**
+ * An AttemptSignal and its abort(), made for each connection attempt: an AbortController with its
+ * EventTarget is about a kilobyte per connect on Node, this a few words. Listeners run once.
+ */
+export class AttemptAbort implements AttemptSignal {
+  aborted = false;
+  private listeners: (() => void)[] = [];
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (!this.aborted) this.listeners.push(listener);
+  }
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const at = this.listeners.indexOf(listener);
+    if (at >= 0) this.listeners.splice(at, 1);
+  }
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const listeners = this.listeners;
+    this.listeners = [];
+    for (const listener of listeners) listener();
+  }
 }
 
 /** How the transport hands received bytes to the engine. */

@@ -3,7 +3,7 @@
 // whose events go to a ConnectionListener.
 import { Role } from '../codec/abi.ts';
 import type { Platform } from '../platform.ts';
-import type { TransportSink } from '../transport.ts';
+import { AttemptAbort, type TransportSink } from '../transport.ts';
 import { type ProxyChooser, proxyChooser, tunnelTo } from '../proxy/proxy.ts';
 import { CLOSED, CONNECTING, ConnectionBase, OPEN, engineOptions } from './connection-base.ts';
 import { type HandshakeResponse, WebSocketError } from './errors.ts';
@@ -70,7 +70,7 @@ export class Connection extends ConnectionBase {
   private resolveOpen: ((c: Connection) => void) | null = null;
   private rejectOpen: ((e: WebSocketError) => void) | null = null;
   // Gives up connecting (timeout, close()); dropped once open, so an open connection does not keep it.
-  private abort: AbortController | null = new AbortController();
+  private abort: AttemptAbort | null = new AttemptAbort();
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   // A refusal's body is awaited this long at most: the reason is reported with what came.
   private bodyTimer: ReturnType<typeof setTimeout> | undefined;
@@ -98,12 +98,17 @@ export class Connection extends ConnectionBase {
     // The WebSocket class reports failures through events: keep an unobserved rejection quiet.
     this.opened.catch(() => {});
     const signal = options.signal;
-    if (signal?.aborted) {
-      // Nothing connects; the failure is reported once the caller has the connection (or the promise).
-      queueMicrotask(this.onAbort);
-      return;
+    if (signal) {
+      // A closure only for a connection that has a signal to listen to.
+      const onAbort = () => this.aborted();
+      if (signal.aborted) {
+        // Nothing connects; the failure is reported once the caller has the connection (or the promise).
+        queueMicrotask(onAbort);
+        return;
+      }
+      this.onAbort = onAbort;
+      signal.addEventListener('abort', onAbort);
     }
-    signal?.addEventListener('abort', this.onAbort);
     this.start();
   }
 
@@ -135,7 +140,7 @@ export class Connection extends ConnectionBase {
         key,
         passphrase,
         tunnel: proxy ? tunnelTo(proxy, this.endpoint) : undefined,
-        signal: this.abort?.signal,
+        signal: this.abort ?? undefined,
       },
       this.options.followRedirects ? this.sinkFor(this.attempt) : this,
     );
@@ -233,18 +238,19 @@ export class Connection extends ConnectionBase {
   }
 
   /** The user's signal: connecting stops with ERR_ABORTED; an open connection starts its close handshake. */
-  private readonly onAbort = (): void => {
+  private onAbort: (() => void) | null = null;
+  private aborted(): void {
     if (this.readyState === CONNECTING) {
       const reason = this.options.signal?.reason;
       const why = reason instanceof Error ? `: ${reason.message}` : '';
       this.failHandshake(new WebSocketError('ERR_ABORTED', `Connecting to ${this.where} was aborted${why}`));
     } else if (this.readyState === OPEN) this.close(1000, 'aborted');
-  };
+  }
 
   protected override stopTimers(): void {
     clearTimeout(this.bodyTimer);
     this.bodyTimer = undefined;
-    this.options.signal?.removeEventListener('abort', this.onAbort);
+    if (this.onAbort) this.options.signal?.removeEventListener('abort', this.onAbort);
     clearTimeout(this.handshakeTimer);
     this.handshakeTimer = undefined;
     super.stopTimers();
@@ -293,7 +299,7 @@ export class Connection extends ConnectionBase {
     this.sender.transport = null;
     old?.destroy();
     this.abort?.abort();
-    this.abort = new AbortController();
+    this.abort = new AttemptAbort();
     clearTimeout(this.bodyTimer);
     this.bodyTimer = undefined;
     this.endpoint = parseEndpoint(target);

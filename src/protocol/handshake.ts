@@ -1,13 +1,16 @@
 // The opening handshake (RFC 6455 §4.1): the client's request, and the checks on the server's answer.
 import type { Endpoint } from './url.ts';
 import { type HandshakeResponse, WebSocketError } from './errors.ts';
-import { headersProblem, isToken } from './headers.ts';
+import { addField, hasToken, headersProblem, isToken } from './headers.ts';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const MAX_HEAD = 16 * 1024;
 
+const latin1 = new TextDecoder('latin1');
+
 export function createKey(): string {
-  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
+  // apply() takes the array as it is: a spread would run its iterator.
+  return btoa(String.fromCharCode.apply(null, crypto.getRandomValues(new Uint8Array(16)) as unknown as number[]));
 }
 
 /** base64(SHA-1(text)) for Latin-1 text: the runtime's (Platform.sha1Base64). */
@@ -62,8 +65,8 @@ export function buildRequest(
 export interface ResponseHead {
   status: number;
   statusText: string;
-  /** Lower-cased names; repeated headers joined with ", ". */
-  headers: Map<string, string>;
+  /** Lower-cased names (own properties); repeated headers joined with ", ". */
+  headers: Record<string, string>;
   /** Bytes of the head, including the blank line: what follows are frames. */
   length: number;
 }
@@ -83,26 +86,21 @@ export function parseResponseHead(bytes: Uint8Array): ResponseHead | null {
     }
     return null;
   }
-  const text = new TextDecoder('latin1').decode(bytes.subarray(0, end - 4));
-  const [statusLine, ...headerLines] = text.split('\r\n');
+  const text = latin1.decode(bytes.subarray(0, end - 4));
+  const lines = text.split('\r\n');
+  const statusLine = lines[0];
   const match = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(statusLine);
   if (!match)
     throw new WebSocketError('ERR_HANDSHAKE', `Invalid HTTP status line: ${JSON.stringify(statusLine.slice(0, 100))}`);
-  const headers = new Map<string, string>();
-  for (const line of headerLines) {
+  const headers: Record<string, string> = {};
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
     const colon = line.indexOf(':');
     if (colon <= 0)
       throw new WebSocketError('ERR_HANDSHAKE', `Invalid HTTP header line: ${JSON.stringify(line.slice(0, 100))}`);
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    const previous = headers.get(name);
-    headers.set(name, previous === undefined ? value : `${previous}, ${value}`);
+    addField(headers, line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
   }
   return { status: Number(match[1]), statusText: match[2] ?? '', headers, length: end };
-}
-
-function hasToken(value: string | undefined, token: string): boolean {
-  return value?.split(',').some((part) => part.trim().toLowerCase() === token) ?? false;
 }
 
 /** The head as users see it: status line and headers, and the body of a refusal. */
@@ -110,7 +108,7 @@ export function handshakeResponse(head: ResponseHead, body?: Uint8Array): Handsh
   const response: HandshakeResponse = {
     status: head.status,
     statusText: head.statusText,
-    headers: Object.fromEntries(head.headers),
+    headers: head.headers,
   };
   if (body !== undefined) response.body = new TextDecoder().decode(body);
   return response;
@@ -137,26 +135,26 @@ export function verifyResponse(
   protocols: readonly string[],
 ): { protocol: string; extensions: string } {
   const h = head.headers;
-  if (!hasToken(h.get('upgrade'), 'websocket')) {
+  if (!hasToken(h.upgrade, 'websocket')) {
     throw new WebSocketError(
       'ERR_HANDSHAKE',
-      `Invalid Upgrade header: ${JSON.stringify(h.get('upgrade') ?? null)} (expected "websocket")`,
+      `Invalid Upgrade header: ${JSON.stringify(h.upgrade ?? null)} (expected "websocket")`,
     );
   }
-  if (!hasToken(h.get('connection'), 'upgrade')) {
+  if (!hasToken(h.connection, 'upgrade')) {
     throw new WebSocketError(
       'ERR_HANDSHAKE',
-      `Invalid Connection header: ${JSON.stringify(h.get('connection') ?? null)} (expected "Upgrade")`,
+      `Invalid Connection header: ${JSON.stringify(h.connection ?? null)} (expected "Upgrade")`,
     );
   }
-  const accept = h.get('sec-websocket-accept');
+  const accept = h['sec-websocket-accept'];
   if (accept !== expectedAccept) {
     throw new WebSocketError(
       'ERR_HANDSHAKE',
       `Invalid Sec-WebSocket-Accept: ${JSON.stringify(accept ?? null)} (expected ${JSON.stringify(expectedAccept)})`,
     );
   }
-  const protocol = h.get('sec-websocket-protocol') ?? '';
+  const protocol = h['sec-websocket-protocol'] ?? '';
   if (protocol !== '' && !protocols.includes(protocol)) {
     throw new WebSocketError('ERR_HANDSHAKE', `Server chose subprotocol "${protocol}", which was not offered`);
   }
@@ -166,5 +164,5 @@ export function verifyResponse(
       `Server chose none of the offered subprotocols (${protocols.join(', ')})`,
     );
   }
-  return { protocol, extensions: h.get('sec-websocket-extensions') ?? '' };
+  return { protocol, extensions: h['sec-websocket-extensions'] ?? '' };
 }

@@ -11,6 +11,26 @@ export function isToken(s: string): boolean {
   return TOKEN.test(s);
 }
 
+/**
+ * Adds a received header field to `fields` under its lower-cased `name`, a repeat joined with ", "
+ * (RFC 9110 §5.3). Own properties only (`__proto__` and `constructor` are fields like any other), on a
+ * plain object: V8 keeps a null-prototype object's properties in a dictionary, ~250 bytes more per
+ * head, which a connection keeps.
+ */
+export function addField(fields: Record<string, string>, name: string, value: string): void {
+  const joined = Object.hasOwn(fields, name) ? `${fields[name]}, ${value}` : value;
+  if (name === '__proto__')
+    Object.defineProperty(fields, name, { value: joined, enumerable: true, writable: true, configurable: true });
+  else fields[name] = joined;
+}
+
+/** Whether a comma-separated header value lists `token` (lower case), in any case. */
+export function hasToken(value: string | undefined, token: string): boolean {
+  if (value === undefined) return false;
+  for (const part of value.split(',')) if (part.trim().toLowerCase() === token) return true;
+  return false;
+}
+
 /** Why these headers cannot be sent, or null when they can. */
 export function headersProblem(headers: Readonly<Record<string, unknown>>): string | null {
   for (const [name, value] of Object.entries(headers)) {

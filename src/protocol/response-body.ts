@@ -11,12 +11,12 @@ export const MAX_BODY = 4096;
  * bytes long, or once `closed` (the socket ended: whatever came); null while more is expected.
  */
 export function responseBody(head: ResponseHead, bytes: Uint8Array, closed: boolean): Uint8Array | null {
-  const length = head.headers.get('content-length');
+  const length = head.headers['content-length'];
   if (length !== undefined && /^\d+$/.test(length)) {
     const want = Math.min(Number(length), MAX_BODY);
     return bytes.length >= want || closed ? bytes.subarray(0, want) : null;
   }
-  if (/\bchunked\b/i.test(head.headers.get('transfer-encoding') ?? '')) {
+  if (/\bchunked\b/i.test(head.headers['transfer-encoding'] ?? '')) {
     const { body, complete } = dechunk(bytes);
     return complete || body.length >= MAX_BODY || closed ? body.subarray(0, MAX_BODY) : null;
   }

@@ -1,13 +1,13 @@
 // The opening handshake's server side (RFC 6455 §4.2): the request head parsed (RFC 9112 §2-5, within
 // limits), checked, and answered with a 101 or a refusal that says why. Knows nothing of sockets.
-import { isToken } from '../protocol/headers.ts';
+import { addField, hasToken, isToken } from '../protocol/headers.ts';
 
 /** The upgrade request, as onOpen and the server's callbacks see it. */
 export interface UpgradeRequest {
   method: string;
   /** The request target: path and query ("/chat?room=1"). */
   url: string;
-  /** Lower-cased names (a null-prototype object, as Node's); a header sent more than once is joined with ", ". */
+  /** Lower-cased names (own properties of a plain object, as Node's); a header sent more than once is joined with ", ". */
   headers: Record<string, string>;
   /** The subprotocols the client offered (Sec-WebSocket-Protocol), in its order. */
   protocols: string[];
@@ -65,7 +65,7 @@ export interface ParsedHead {
   target: string;
   /** "1.1", as the request line has it. */
   version: string;
-  /** Lower-cased names, in a null-prototype object: the request's headers as callbacks get them. */
+  /** Lower-cased names, own properties of a plain object: the request's headers as callbacks get them. */
   headers: Record<string, string>;
 }
 
@@ -78,7 +78,7 @@ export function parseRequestHead(head: Uint8Array): ParsedHead {
   if (!match) throw new Refusal(400, `Invalid request line: ${JSON.stringify(requestLine.slice(0, 100))}`);
   const [, method, target, major, minor] = match;
   if (lines.length - 1 > MAX_HEADERS) throw new Refusal(431, `More than ${MAX_HEADERS} header fields`);
-  const headers: Record<string, string> = Object.create(null);
+  const headers: Record<string, string> = {};
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i];
     const colon = line.indexOf(':');
@@ -88,15 +88,10 @@ export function parseRequestHead(head: Uint8Array): ParsedHead {
     const value = line.slice(colon + 1).trim();
     if (!FIELD_VALUE.test(value)) throw new Refusal(400, `Invalid characters in the ${name} header`);
     const lower = name.toLowerCase();
-    const previous = headers[lower];
-    if (previous !== undefined && lower === 'host') throw new Refusal(400, 'More than one Host header');
-    headers[lower] = previous === undefined ? value : `${previous}, ${value}`;
+    if (lower === 'host' && headers.host !== undefined) throw new Refusal(400, 'More than one Host header');
+    addField(headers, lower, value);
   }
   return { method, target, version: `${major}.${minor}`, headers };
-}
-
-function hasToken(value: string | undefined, token: string): boolean {
-  return value?.split(',').some((part) => part.trim().toLowerCase() === token) ?? false;
 }
 
 /** The offered subprotocols: a comma-separated list of distinct tokens (RFC 6455 §4.1, item 10). */
