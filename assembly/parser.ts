@@ -232,14 +232,17 @@ function park(): bool {
     toShared();
     return true;
   }
-  if (owned) return true;
   const used = (msgActive ? msgLen : 0) + (writePos - readPos);
   // Room for what the frame still announces, up to one more read: a peer announcing a large frame and
   // sending little gets a small block (rxReserve grows it as bytes come, doubling, up to maxMessage).
   let rest = inFrame ? frLen - frDone : 0;
   if (rest > SHARED_RX) rest = SHARED_RX;
   if (rest < MIN_OWNED) rest = MIN_OWNED;
-  return moveTo(used + rest);
+  const need = used + rest;
+  // An owned block that is more than twice that (a large chunk pushed whole, or a message spilled) is
+  // traded for one that fits: a context keeps at most about twice what it holds plus a read.
+  if (owned && (rxCap <= SHARED_RX || rxCap / 2 <= need)) return true;
+  return moveTo(need);
 }
 
 // Nothing held: the next read goes to the shared area, and an owned block is returned.

@@ -168,14 +168,17 @@ static bool park(void) {
     to_shared();
     return true;
   }
-  if (owned) return true;
   const usize used = (msg_active ? msg_len : 0) + (write_pos - read_pos);
   // Room for what the frame still announces, up to one more read: a peer announcing a large frame and
   // sending little gets a small block (parser_rx_reserve grows it as bytes come, up to max_message).
   usize rest = in_frame ? fr_len - fr_done : 0;
   if (rest > SHARED_RX) rest = SHARED_RX;
   if (rest < MIN_OWNED) rest = MIN_OWNED;
-  return move_to(used + rest);
+  const usize need = used + rest;
+  // An owned block that is more than twice that (a large chunk pushed whole, or a message spilled) is
+  // traded for one that fits: a context keeps at most about twice what it holds plus a read.
+  if (owned && (rx_cap <= SHARED_RX || rx_cap / 2 <= need)) return true;
+  return move_to(need);
 }
 
 // The selected context stops using the shared area (another is selected): its pending bytes move out.

@@ -517,6 +517,40 @@ for (const simd of flavours) {
       }
     });
 
+    test('contexts: a large chunk pushed whole leaves a context a block sized to what it still holds', () => {
+      // A chunk is pushed whole, however large: one here is a 290 KB message, then the first 100 bytes
+      // of a 1000-byte frame. Parked, each context keeps ~2 KB for those, not the
+      // 512 KiB block the chunk went into (which the next context's chunk reuses).
+      const big = 290000;
+      const chunk = new Uint8Array(10 + big + 4 + 100);
+      chunk.set([0x82, 127, 0, 0, 0, 0, 0, big >>> 16, (big >>> 8) & 0xff, big & 0xff]);
+      chunk.set([0x82, 126, 1000 >> 8, 1000 & 0xff], 10 + big);
+      const rest = new Uint8Array(900);
+      const contexts = Array.from({ length: 100 }, () => pair(simd, Role.Client, 64 << 20, 0));
+      const memory = () => [contexts[0].as.wasm.memory.buffer.byteLength, contexts[0].c.wasm.memory.buffer.byteLength];
+      // The first context's blocks are made before counting (the 512 KiB one is then reused).
+      assert.equal(feedChunk(contexts[0], chunk, 'context 0').events, 1);
+      contexts[0].as.park();
+      contexts[0].c.park();
+      const before = memory();
+      for (let i = 1; i < contexts.length; i++) {
+        const p = contexts[i];
+        assert.equal(feedChunk(p, chunk, `context ${i}`).events, 1, 'the first message arrived');
+        assert.equal(p.as.message().length, big);
+        p.as.park();
+        p.c.park();
+        sameRecord(p, `context ${i}, parked`);
+      }
+      const grown = memory().map((m, i) => m - before[i]);
+      for (const g of grown) assert.ok(g <= 100 * 4096 + 65536, `99 parked contexts grew memory by ${g} bytes`);
+      for (const [i, p] of contexts.entries()) {
+        assert.equal(feedChunk(p, rest, `context ${i}, the rest`).events, 1, 'the second message arrived');
+        assert.equal(p.as.message().length, 1000);
+        p.as.free();
+        p.c.free();
+      }
+    });
+
     test('builder: the same frames at the same places, pinned or not', () => {
       const r = rng(7);
       for (const role of ROLES) {
