@@ -18,10 +18,9 @@ import type { Platform } from '../src/platform.ts';
 import { sha1Base64 } from './sha1.ts';
 import type { Tunnel } from '../src/proxy/tunnel.ts';
 import { zlibCompressor } from './zlib-compressor.ts';
-import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
+import type { AttemptSignal, ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
 import type { ListenFactory } from '../src/listener.ts';
 
-type BunSocket = Bun.Socket<undefined>;
 /** An accepted socket: where its events go once the server has opened it. */
 interface Accepted {
   sink: TransportSink | null;
@@ -37,7 +36,7 @@ class BunTransport implements Transport {
   private queued = 0;
 
   constructor(
-    private readonly socket: Bun.Socket<undefined> | Bun.Socket<Accepted>,
+    private readonly socket: Bun.Socket<Dialing> | Bun.Socket<Accepted>,
     /** Told when the socket can take more and nothing is queued. */
     private readonly sink: Pick<TransportSink, 'onDrain'>,
     private readonly secure = false,
@@ -101,33 +100,143 @@ class BunTransport implements Transport {
   }
 }
 
+/**
+ * A client socket's state, in its `data`: the handlers are shared by every connection. (Eight closures
+ * over the connect scope per socket, which Bun keeps for the socket's life, cost ~1 KB of heap each
+ * connection.)
+ */
+interface Dialing {
+  sink: TransportSink;
+  secure: boolean;
+  transport: BunTransport | null;
+  /** Until the attempt has settled (open, or failed): dropped then, so an open connection keeps none of it. */
+  attempt: Attempt | null;
+  lastError: Error | undefined;
+}
+
+/** How a connection attempt settles. */
+interface Attempt {
+  where: string;
+  /** The socket once connected, until open: given up (handshake timeout, close()) means closed. */
+  socket: DialSocket | null;
+  rejectUnauthorized: boolean;
+  signal: AttemptSignal | undefined;
+  resolve(transport: Transport): void;
+  reject(error: WebSocketError): void;
+}
+type DialSocket = Bun.Socket<Dialing>;
+
+/** The socket is open (TLS: its handshake done): the attempt resolves, unless it was given up. */
+function opened(socket: DialSocket): void {
+  const dialing = socket.data;
+  const attempt = dialing.attempt;
+  if (attempt === null) return;
+  if (attempt.signal?.aborted) {
+    socket.terminate();
+    return;
+  }
+  dialing.attempt = null;
+  socket.setNoDelay(true);
+  dialing.transport = new BunTransport(socket, dialing.sink, dialing.secure);
+  attempt.resolve(dialing.transport);
+}
+
+/** The attempt fails with `error`, once. */
+function failed(dialing: Dialing, error: WebSocketError): void {
+  const attempt = dialing.attempt;
+  if (attempt === null) return;
+  dialing.attempt = null;
+  attempt.reject(error);
+}
+
+const dialHandlers: Bun.SocketHandler<Dialing> = {
+  open(socket) {
+    const { attempt, secure } = socket.data;
+    if (attempt === null || attempt.signal?.aborted) socket.terminate();
+    else if (secure)
+      attempt.socket = socket; // its TLS handshake runs now
+    else opened(socket);
+  },
+  handshake(socket, success, authorizationError) {
+    const attempt = socket.data.attempt;
+    if (attempt === null) return;
+    if (success || (authorizationError && !attempt.rejectUnauthorized)) opened(socket);
+    else {
+      const reason = authorizationError?.message ?? 'not authorized';
+      failed(
+        socket.data,
+        new WebSocketError('ERR_TLS', `TLS handshake with ${attempt.where} failed: ${reason}`, {
+          cause: authorizationError,
+        }),
+      );
+      socket.terminate();
+    }
+  },
+  data(socket, data) {
+    socket.data.sink.onChunk(data);
+  },
+  end(socket) {
+    // The peer's FIN: Bun keeps our side open unless told; nothing more can come, so close it.
+    socket.end();
+  },
+  drain(socket) {
+    socket.data.transport?.flush();
+  },
+  error(socket, error) {
+    const dialing = socket.data;
+    dialing.lastError = error;
+    const where = dialing.attempt?.where;
+    failed(
+      dialing,
+      new WebSocketError(
+        dialing.secure ? 'ERR_TLS' : 'ERR_CONNECT',
+        `Connection to ${where} failed: ${error.message}`,
+        {
+          cause: error,
+        },
+      ),
+    );
+  },
+  connectError(socket, error) {
+    const code = (error as { code?: string }).code;
+    const where = socket.data.attempt?.where;
+    failed(
+      socket.data,
+      new WebSocketError('ERR_CONNECT', `Could not connect to ${where}: ${code ? `${code}: ` : ''}${error.message}`, {
+        cause: error,
+      }),
+    );
+  },
+  close(socket, error) {
+    const dialing = socket.data;
+    if (dialing.transport) {
+      dialing.sink.onClose(error ?? dialing.lastError);
+      return;
+    }
+    const attempt = dialing.attempt;
+    if (attempt === null) return;
+    failed(
+      dialing,
+      new WebSocketError(
+        dialing.secure ? 'ERR_TLS' : 'ERR_CONNECT',
+        `Connection to ${attempt.where} closed while connecting${error ? `: ${error.message}` : ''}`,
+      ),
+    );
+  },
+};
+
 export const bunTransport: TransportFactory = (options: ConnectOptions, sink: TransportSink) =>
   new Promise<Transport>((resolve, reject) => {
-    const { host, port, secure } = options;
+    const { host, port, secure, signal } = options;
     const where = `${secure ? 'wss' : 'ws'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    let transport: BunTransport | null = null;
-    let settled = false;
-    let lastError: Error | undefined;
-    // The socket while connecting: given up (handshake timeout, close()) means closed, on every path.
-    let connecting: BunSocket | null = null;
-    const aborted = () => options.signal?.aborted === true;
-    options.signal?.addEventListener('abort', () => connecting?.terminate(), { once: true });
-    const open = (socket: BunSocket) => {
-      connecting = null;
-      if (aborted()) {
-        socket.terminate();
-        return;
-      }
-      socket.setNoDelay(true);
-      transport = new BunTransport(socket, sink, secure);
-      settled = true;
-      resolve(transport);
+    const dialing: Dialing = {
+      sink,
+      secure,
+      transport: null,
+      attempt: { where, socket: null, rejectUnauthorized: options.rejectUnauthorized, signal, resolve, reject },
+      lastError: undefined,
     };
-    const fail = (error: WebSocketError) => {
-      if (settled) return;
-      settled = true;
-      reject(error);
-    };
+    signal?.addEventListener('abort', () => dialing.attempt?.socket?.terminate(), { once: true });
     const tls = secure
       ? {
           serverName: options.servername,
@@ -138,72 +247,14 @@ export const bunTransport: TransportFactory = (options: ConnectOptions, sink: Tr
           passphrase: options.passphrase,
         }
       : undefined;
-    const handlers: Bun.SocketHandler<undefined> = {
-      open(socket) {
-        if (aborted()) socket.terminate();
-        else if (secure) connecting = socket;
-        else open(socket);
-      },
-      handshake(socket, success, authorizationError) {
-        if (success || (authorizationError && !options.rejectUnauthorized)) open(socket);
-        else {
-          fail(
-            new WebSocketError(
-              'ERR_TLS',
-              `TLS handshake with ${where} failed: ${authorizationError?.message ?? 'not authorized'}`,
-              { cause: authorizationError },
-            ),
-          );
-          socket.terminate();
-        }
-      },
-      data(_socket, data) {
-        sink.onChunk(data);
-      },
-      end(socket) {
-        // The peer's FIN: Bun keeps our side open unless told; nothing more can come, so close it.
-        socket.end();
-      },
-      drain() {
-        transport?.flush();
-      },
-      error(_socket, error) {
-        lastError = error;
-        fail(
-          new WebSocketError(secure ? 'ERR_TLS' : 'ERR_CONNECT', `Connection to ${where} failed: ${error.message}`, {
-            cause: error,
-          }),
-        );
-      },
-      connectError(_socket, error) {
-        const code = (error as { code?: string }).code;
-        fail(
-          new WebSocketError(
-            'ERR_CONNECT',
-            `Could not connect to ${where}: ${code ? `${code}: ` : ''}${error.message}`,
-            { cause: error },
-          ),
-        );
-      },
-      close(_socket, error) {
-        connecting = null;
-        if (transport) sink.onClose(error ?? lastError);
-        else
-          fail(
-            new WebSocketError(
-              secure ? 'ERR_TLS' : 'ERR_CONNECT',
-              `Connection to ${where} closed while connecting${error ? `: ${error.message}` : ''}`,
-            ),
-          );
-      },
-    };
     const { tunnel } = options;
     const connected = tunnel
-      ? Bun.connect({ hostname: tunnel.host, port: tunnel.port, socket: tunnelHandlers(tunnel) })
-      : Bun.connect({ hostname: host, port, tls, socket: handlers });
+      ? Bun.connect({ hostname: tunnel.host, port: tunnel.port, data: dialing, socket: tunnelHandlers(tunnel) })
+      : Bun.connect({ hostname: host, port, tls, data: dialing, socket: dialHandlers });
     connected.catch((error: Error) => {
       const reason = error.message;
-      fail(
+      failed(
+        dialing,
         tunnel
           ? tunnel.unreachable(reason, error)
           : new WebSocketError('ERR_CONNECT', `Could not connect to ${where}: ${reason}`, { cause: error }),
@@ -212,50 +263,53 @@ export const bunTransport: TransportFactory = (options: ConnectOptions, sink: Tr
 
     /**
      * Through a proxy: the raw socket to it runs the tunnel, then carries the connection (ws:) or, once
-     * upgraded, the TLS socket's bytes, which `handlers` then serve.
+     * upgraded, the TLS socket's bytes, which the shared handlers then serve.
      */
-    function tunnelHandlers(tunnel: Tunnel): Bun.SocketHandler<undefined> {
+    function tunnelHandlers(tunnel: Tunnel): Bun.SocketHandler<Dialing> {
       let stage: 'proxy' | 'tunnel' | 'plain' | 'tls' = 'proxy';
       let raw: BunTransport | null = null;
       return {
         open(socket) {
-          if (aborted()) return socket.terminate();
-          connecting = socket;
+          if (signal?.aborted || dialing.attempt === null) return socket.terminate();
+          dialing.attempt.socket = socket;
           stage = 'tunnel';
           raw = new BunTransport(socket, NO_DRAIN);
           tunnel.open((bytes) => raw?.write(bytes));
-          tunnel.opened.then(() => {
-            raw = null;
-            if (!tls) {
-              stage = 'plain';
-              open(socket);
-            } else {
-              stage = 'tls';
-              socket.upgradeTLS({ tls, socket: handlers });
-            }
-          }, fail);
+          tunnel.opened.then(
+            () => {
+              raw = null;
+              if (!tls) {
+                stage = 'plain';
+                opened(socket);
+              } else {
+                stage = 'tls';
+                socket.upgradeTLS({ tls, data: dialing, socket: dialHandlers });
+              }
+            },
+            (error: WebSocketError) => failed(dialing, error),
+          );
         },
-        data(_socket, data) {
+        data(socket, data) {
           if (stage === 'tunnel') tunnel.receive(data);
-          else if (stage === 'plain') sink.onChunk(data);
+          else if (stage === 'plain') dialHandlers.data?.(socket, data);
         },
-        drain() {
+        drain(socket) {
           if (stage === 'tunnel') raw?.flush();
-          else if (stage === 'plain') transport?.flush();
+          else if (stage === 'plain') dialHandlers.drain?.(socket);
         },
         end(socket) {
           socket.end();
         },
         error(_socket, error) {
-          lastError = error;
+          dialing.lastError = error;
         },
         connectError(_socket, error) {
           const code = (error as { code?: string }).code;
-          fail(tunnel.unreachable(`${code ? `${code}: ` : ''}${error.message}`, error));
+          failed(dialing, tunnel.unreachable(`${code ? `${code}: ` : ''}${error.message}`, error));
         },
-        close(_socket, error) {
-          if (stage === 'tunnel') tunnel.closed(error ?? lastError);
-          else if (stage === 'plain') handlers.close?.(_socket, error);
+        close(socket, error) {
+          if (stage === 'tunnel') tunnel.closed(error ?? dialing.lastError);
+          else if (stage === 'plain') dialHandlers.close?.(socket, error);
         },
       };
     }
