@@ -237,8 +237,9 @@ export class Connection extends ConnectionBase {
     this.call(() => this.emitClose(1006, '', false));
   }
 
-  /** The user's signal: connecting stops with ERR_ABORTED; an open connection starts its close handshake. */
+  // Listens to the user's signal: made only for a connection given one.
   private onAbort: (() => void) | null = null;
+  /** The user's signal: connecting stops with ERR_ABORTED; an open connection starts its close handshake. */
   private aborted(): void {
     if (this.readyState === CONNECTING) {
       const reason = this.options.signal?.reason;

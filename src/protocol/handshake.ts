@@ -1,12 +1,11 @@
 // The opening handshake (RFC 6455 §4.1): the client's request, and the checks on the server's answer.
+import { latin1, latin1Bytes } from '../bytes.ts';
 import type { Endpoint } from './url.ts';
 import { type HandshakeResponse, WebSocketError } from './errors.ts';
 import { addField, hasToken, headersProblem, isToken } from './headers.ts';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const MAX_HEAD = 16 * 1024;
-
-const latin1 = new TextDecoder('latin1');
 
 export function createKey(): string {
   // apply() takes the array as it is: a spread would run its iterator.
@@ -56,10 +55,7 @@ export function buildRequest(
   if (endpoint.authorization !== null && !names.includes('authorization'))
     lines.push(`Authorization: ${endpoint.authorization}`);
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
-  const text = `${lines.join('\r\n')}\r\n\r\n`;
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
+  return latin1Bytes(`${lines.join('\r\n')}\r\n\r\n`);
 }
 
 export interface ResponseHead {

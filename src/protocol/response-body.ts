@@ -1,6 +1,6 @@
 // The body of a response that refused the upgrade (a 4xx or 5xx): servers put the reason there. Read
 // up to MAX_BODY bytes: by Content-Length, by chunked transfer coding, or until the socket closes.
-import { joined } from '../bytes.ts';
+import { joined, latin1 } from '../bytes.ts';
 import type { ResponseHead } from './handshake.ts';
 
 /** The most of a refusing response's body that is kept. */
@@ -22,8 +22,6 @@ export function responseBody(head: ResponseHead, bytes: Uint8Array, closed: bool
   }
   return bytes.length >= MAX_BODY || closed ? bytes.subarray(0, MAX_BODY) : null;
 }
-
-const latin1 = new TextDecoder('latin1');
 
 /** Chunked transfer coding (RFC 9112 §7.1), as far as it has arrived. */
 function dechunk(bytes: Uint8Array): { body: Uint8Array; complete: boolean } {

@@ -1,5 +1,6 @@
 // The opening handshake's server side (RFC 6455 §4.2): the request head parsed (RFC 9112 §2-5, within
 // limits), checked, and answered with a 101 or a refusal that says why. Knows nothing of sockets.
+import { latin1, latin1Bytes } from '../bytes.ts';
 import { addField, hasToken, isToken } from '../protocol/headers.ts';
 
 /** The upgrade request, as onOpen and the server's callbacks see it. */
@@ -47,7 +48,6 @@ const STATUS_TEXT: Record<number, string> = {
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (\S+) HTTP\/(\d)\.(\d)$/;
 const KEY = /^[A-Za-z0-9+/]{21}[AQgw]==$/; // base64 of 16 bytes (RFC 6455 §4.1, item 7)
-const latin1 = new TextDecoder('latin1');
 
 /** Where the head ends (after its blank line), or -1 while it has not; a Refusal when it is too long. */
 export function headEnd(bytes: Uint8Array, length: number): number {
@@ -154,12 +154,6 @@ export function checkUpgrade(
       remotePort: peer.remotePort,
     },
   };
-}
-
-function latin1Bytes(text: string): Uint8Array {
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
 }
 
 /** The 101 (RFC 6455 §4.2.2, item 5). */
