@@ -1,7 +1,7 @@
 // Blocks for per-connection state (parser contexts, the buffers of incomplete messages): sizes are
 // powers of two from 32 bytes; a freed block goes on its size's free list and is reused, so memory a
 // connection returns serves the next one. A 16-byte header before each block holds its size class.
-import { allocRegion } from "./regions";
+import { allocRegion, AT_BLOCK, PLACED_FROM } from "./regions";
 
 const HEADER: usize = 16;
 const MIN_SHIFT: i32 = 5; // 32-byte blocks
@@ -23,7 +23,8 @@ export function blockAlloc(size: usize): usize {
   if (block != 0) {
     store<usize>(list, load<usize>(block + HEADER)); // the next free block, kept in the freed payload
   } else {
-    block = allocRegion(<usize>1 << (c + MIN_SHIFT));
+    const bytes = <usize>1 << (c + MIN_SHIFT);
+    block = allocRegion(bytes, bytes >= PLACED_FROM ? <isize>AT_BLOCK : -1);
     if (block == 0) return 0;
     store<u32>(block, <u32>c);
   }

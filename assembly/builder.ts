@@ -1,7 +1,7 @@
 // Frame building (RFC 6455 §5.2): the payload is written first at a fixed distance after the start of
 // the send region, the header right before it, so header and payload leave in one write.
 import { maskInPlace } from "./mask";
-import { allocRegion, growRegion, MAX_REGION } from "./regions";
+import { allocRegion, growRegion, MAX_REGION, AT_SEND } from "./regions";
 import { put } from "./record";
 import { R_TX_FRAME_PTR, R_TX_FRAME_LEN } from "./abi";
 
@@ -20,7 +20,7 @@ export function txReserve(len: usize): usize {
   if (need > txCap) {
     let cap = txCap == 0 ? INITIAL_TX : txCap << 1;
     while (cap < need) cap <<= 1;
-    const base = txBase == 0 ? allocRegion(cap) : growRegion(txBase, txCap, cap);
+    const base = txBase == 0 ? allocRegion(cap, AT_SEND) : growRegion(txBase, txCap, cap, AT_SEND);
     if (base == 0) return 0;
     // A moved region leaves the pinned frame where it is, untouched.
     if (base != txBase) txPinned = 0;

@@ -4,7 +4,7 @@
 // moved together so that a finished message is one contiguous view.
 import { maskInPlace, rotateKey } from "./mask";
 import { utf8Feed, utf8Init, utf8Reset, utf8State, utf8ErrorIndex, utf8Validate, UTF8_ACCEPT, setUtf8State } from "./utf8";
-import { allocRegion, MAX_REGION } from "./regions";
+import { allocRegion, MAX_REGION, AT_AREA } from "./regions";
 import { blockAlloc, blockCapacity, blockFree } from "./blocks";
 import { put, putOffset } from "./record";
 import {
@@ -148,7 +148,7 @@ export function sharedArea(): usize {
 
 // The shared receive area, made once.
 export function parserInit(): bool {
-  if (sharedBase == 0) sharedBase = allocRegion(SHARED_RX);
+  if (sharedBase == 0) sharedBase = allocRegion(SHARED_RX, AT_AREA);
   utf8Init();
   return sharedBase != 0;
 }

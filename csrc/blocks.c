@@ -22,7 +22,8 @@ usize block_alloc(usize size) {
   if (block != 0) {
     free_lists[c] = load32(block + HEADER); // the next free block, kept in the freed payload
   } else {
-    block = alloc_region((usize)1 << (c + MIN_SHIFT));
+    const usize bytes = (usize)1 << (c + MIN_SHIFT);
+    block = alloc_region(bytes, bytes >= PLACED_FROM ? AT_BLOCK : ANYWHERE);
     if (block == 0) return 0;
     store32(block, (uint32_t)c);
   }

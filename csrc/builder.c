@@ -18,7 +18,7 @@ usize tx_reserve_bytes(usize len) {
   if (need > tx_cap) {
     usize cap = tx_cap == 0 ? INITIAL_TX : tx_cap << 1;
     while (cap < need) cap <<= 1;
-    const usize base = tx_base == 0 ? alloc_region(cap) : grow_region(tx_base, tx_cap, cap);
+    const usize base = tx_base == 0 ? alloc_region(cap, AT_SEND) : grow_region(tx_base, tx_cap, cap, AT_SEND);
     if (base == 0) return 0;
     // A moved region leaves the pinned frame where it is, untouched.
     if (base != tx_base) tx_pinned = 0;

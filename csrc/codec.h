@@ -56,9 +56,14 @@ bool utf8_feed(usize ptr, usize len);
 void utf8_reset(void);
 int32_t utf8_check(usize ptr, usize len);
 
-// regions.c
-usize alloc_region(usize size);
-usize grow_region(usize base, usize size, usize new_size);
+// regions.c: where regions start modulo a page (see regions.c); ANYWHERE for no constraint
+#define ANYWHERE (-1)
+#define AT_AREA 0
+#define AT_BLOCK 1024
+#define AT_SEND 2048
+#define PLACED_FROM 4096u
+usize alloc_region(usize size, int32_t at);
+usize grow_region(usize base, usize size, usize new_size, int32_t at);
 
 // blocks.c
 usize block_alloc(usize size);

@@ -9,7 +9,7 @@ EXPORT("abi_version") int32_t abi_version(void) { return ABI_VERSION; }
 // Makes the record, the shared receive area and the send region; returns the record's address (0 if
 // memory is exhausted). Once per module.
 EXPORT("init") usize init(void) {
-  if (record == 0) record = alloc_region((usize)RECORD_SLOTS << 2);
+  if (record == 0) record = alloc_region((usize)RECORD_SLOTS << 2, ANYWHERE);
   if (record == 0 || !parser_init()) return 0;
   if (tx_reserve_bytes(0) == 0) return 0; // the send region exists from the start, so tx_space() is meaningful
   tx_release_frame();

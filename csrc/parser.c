@@ -193,7 +193,7 @@ usize shared_area(void) { return shared_base; }
 
 // The shared receive area, made once.
 bool parser_init(void) {
-  if (shared_base == 0) shared_base = alloc_region(SHARED_RX);
+  if (shared_base == 0) shared_base = alloc_region(SHARED_RX, AT_AREA);
   utf8_init();
   return shared_base != 0;
 }

@@ -231,6 +231,41 @@ export function wsReceiver(): new (options: Record<string, unknown>) => WsReceiv
   return require(`${nodeModules}ws/lib/receiver.js`);
 }
 
+export interface WsSender {
+  send(data: Buffer, options: { binary: boolean; fin: boolean; mask: boolean; compress: boolean }): void;
+}
+
+type WsSenderClass = new (socket: { write(data: Uint8Array): boolean; cork(): void; uncork(): void }) => WsSender;
+
+/** ws's Sender over a socket-like object (write, cork, uncork), by file path; with ws's JS mask, as wsReceiver(). */
+export function wsSender(): WsSenderClass {
+  loadWsJsMask();
+  return require(`${nodeModules}ws/lib/sender.js`);
+}
+
+/**
+ * ws's Sender as users install it with bufferutil: its sender.js and buffer-util.js loaded afresh
+ * (the cached ones have the JS mask), then the cache put back. An error when bufferutil is not native here.
+ */
+export function wsSenderWithBufferutil(): WsSenderClass | { error: string } {
+  const loaded = loadBufferutil();
+  if ('error' in loaded) return loaded;
+  loadWsJsMask();
+  const paths = ['ws/lib/sender.js', 'ws/lib/buffer-util.js'].map((p) => require.resolve(`${nodeModules}${p}`));
+  const saved = paths.map((p) => require.cache[p]);
+  for (const p of paths) delete require.cache[p];
+  try {
+    const bufferUtil = require(paths[1]) as { mask: MaskFn };
+    if (bufferUtil.mask.name === '_mask') return { error: "ws's buffer-util did not take bufferutil" };
+    return require(paths[0]);
+  } finally {
+    paths.forEach((p, i) => {
+      if (saved[i]) require.cache[p] = saved[i];
+      else delete require.cache[p];
+    });
+  }
+}
+
 /**
  * The plain JS XOR loop a client would use below the crossover: in place, key as a little-endian i32
  * (key byte 0 in the low byte), starting at key byte 0.

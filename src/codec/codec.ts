@@ -18,6 +18,7 @@ export interface CodecOptions {
 export const DEFAULT_MAX_MESSAGE = 64 * 1024 * 1024;
 const MAX_MAX_MESSAGE = 1024 * 1024 * 1024;
 const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
 // Below this payload size a client frame is masked in JS (bench/micro/crossover.ts measured the
 // crossover of a JS loop against a call into WASM at 12 B on Node and 32 B on Bun and Deno; with the
 // copy into WASM memory counted, the JS loop wins up to about 32 B on all three).
@@ -33,7 +34,8 @@ export const SHARED_AREA = 64 * 1024;
 export class SharedCodec {
   private static readonly instances = new Map<string, SharedCodec>();
   readonly wasm: CodecExports;
-  bytes!: Uint8Array;
+  /** The whole memory; empty until the first refresh() and once growth has detached it. */
+  bytes: Uint8Array = EMPTY;
   buffer!: ArrayBuffer;
   record!: Int32Array;
   recordF64!: Float64Array;
@@ -45,6 +47,7 @@ export class SharedCodec {
   /** The shared receive area (runtimes that read into a caller's buffer read here). */
   area!: Uint8Array;
   private readonly areaPtr: number;
+  private lastView = EMPTY;
 
   static for(backend: Backend, simd: boolean): SharedCodec {
     const key = `${backend}-${simd}`;
@@ -64,10 +67,14 @@ export class SharedCodec {
     this.refresh();
   }
 
-  /** Re-creates the views when memory has grown (growth detaches the old buffer). */
+  /**
+   * Re-creates the views when memory has grown. Growth detaches the old buffer, which empties every
+   * view of it: a view's length is the cheap test (`memory.buffer` is a getter that costs a call into
+   * the engine on JavaScriptCore, ~1 µs per round trip at three per message).
+   */
   refresh(): void {
+    if (this.bytes.length !== 0) return;
     const buffer = this.wasm.memory.buffer as ArrayBuffer; // not shared: the codec declares no shared memory
-    if (buffer === this.buffer) return;
     this.buffer = buffer;
     this.bytes = new Uint8Array(buffer);
     this.record = new Int32Array(buffer, this.recordPtr, 32);
@@ -75,10 +82,24 @@ export class SharedCodec {
     this.area = new Uint8Array(buffer, this.areaPtr, SHARED_AREA);
   }
 
+  /**
+   * A view of `len` bytes at `start`: the last one made when it is the same bytes. Frames are built at
+   * the start of the send region whenever no write is pending, so one view serves every connection.
+   */
+  view(start: number, len: number): Uint8Array {
+    const last = this.lastView;
+    // A detached view reports offset 0, where nothing is ever built.
+    if (last.byteOffset === start && last.length === len) return last;
+    this.lastView = new Uint8Array(this.buffer, start, len);
+    return this.lastView;
+  }
+
   select(ctx: number): void {
     if (this.current !== ctx) {
+      // Parks the context selected before, whose incomplete message may move into a block: memory may grow.
       this.wasm.ctx_select(ctx);
       this.current = ctx;
+      this.refresh();
     }
   }
 }
@@ -165,9 +186,8 @@ export class Codec {
     const ptr = shared.record[Slot.RxWritePtr];
     const space = shared.record[Slot.RxSpace];
     const view = this.rxView;
-    if (view !== null && view.buffer === shared.buffer && view.byteOffset === ptr && view.length === space) {
-      return view;
-    }
+    // A view of a detached buffer has length 0, and space is never 0: same offset and length is the same view.
+    if (view !== null && view.byteOffset === ptr && view.length === space) return view;
     this.rxView = new Uint8Array(shared.buffer, ptr, space);
     return this.rxView;
   }
@@ -270,7 +290,8 @@ export class Codec {
     const ptr = record[Slot.MsgPtr];
     const len = record[Slot.MsgLen];
     const view = this.msgView;
-    if (view !== null && view.buffer === buffer && view.byteOffset === ptr && view.length === len) return view;
+    // A detached view reports offset 0, and no message starts at address 0.
+    if (view !== null && view.byteOffset === ptr && view.length === len) return view;
     this.msgView = new Uint8Array(buffer, ptr, len);
     return this.msgView;
   }
@@ -294,17 +315,16 @@ export class Codec {
    */
   frame(b0: number, payload: Uint8Array, key: number): Uint8Array {
     const len = payload.length;
-    // A payload that is a view of this memory (a received message echoed back, a ping's payload) is
-    // detached if reserving grows memory: keep its offset and view it again in the new buffer.
-    const shared = this.shared;
-    const inMemory = payload.buffer === shared.buffer;
     const offset = payload.byteOffset; // a detached view reports 0: read it first
+    const shared = this.shared;
     const ptr = this.wasm.tx_reserve(len);
     if (ptr === 0) throw new RangeError('wasm-ws: out of memory for an outgoing frame');
-    if (inMemory && this.wasm.memory.buffer !== shared.buffer) {
+    if (shared.bytes.length === 0) {
+      // Memory grew. A payload that is a view of it (a received message echoed back, a ping's payload)
+      // is detached now, so it lost its length: view the same bytes in the new buffer.
       shared.refresh();
-      payload = new Uint8Array(shared.buffer, offset, len);
-    } else shared.refresh();
+      if (payload.length !== len) payload = new Uint8Array(shared.buffer, offset, len);
+    }
     if (len < MASK_IN_JS_BELOW && this.masks) return this.smallFrame(ptr, b0, payload, key);
     shared.bytes.set(payload, ptr);
     return this.finish(b0, len, key);
@@ -322,7 +342,7 @@ export class Codec {
     bytes[ptr - 2] = key >>> 16;
     bytes[ptr - 1] = key >>> 24;
     for (let i = 0; i < len; i++) bytes[ptr + i] = payload[i] ^ bytes[ptr - 4 + (i & 3)];
-    return new Uint8Array(this.shared.buffer, start, 6 + len);
+    return this.shared.view(start, 6 + len);
   }
 
   /** As frame(), encoding `text` as UTF-8 straight into the outgoing frame. */
@@ -336,7 +356,7 @@ export class Codec {
 
   private finish(b0: number, len: number, key: number): Uint8Array {
     const start = this.wasm.tx_build(b0, len, key, this.masks ? 1 : 0);
-    return new Uint8Array(this.shared.buffer, start, this.shared.record[Slot.TxFrameLen]);
+    return this.shared.view(start, this.shared.record[Slot.TxFrameLen]);
   }
 
   /** Payload bytes frame() can take without growing memory. */
