@@ -14,6 +14,7 @@ import { describeEnvironment } from './environment.ts';
 import { addRound, summarize, type Measurement } from './report/measurements.ts';
 import { renderTables } from './report/table.ts';
 import { writeResults } from './report/files.ts';
+import { checkTargets, renderTargets } from './report/targets.ts';
 import { writeCharts } from './report/charts.ts';
 import { runConnections } from './connections/run.ts';
 import { describePinning, onClientCpu, type Pinning, pinServerSide } from './pinning.ts';
@@ -205,7 +206,10 @@ async function main(): Promise<number> {
       console.log(renderTables(measured, options.sizes, mode));
       charts += (await writeCharts(out, environment, measured, options.sizes, mode, tls)).length;
     }
-    writeResults(out, environment, options, all);
+    // Issue 15's targets are about the default run: binary messages, no compression.
+    const targets = options.deflate || options.payload !== 'binary' ? [] : checkTargets(all);
+    if (targets.length) console.log(renderTargets(targets));
+    writeResults(out, environment, options, all, 'client', targets);
     console.log(`\nServer: ${server.name}`);
     console.log(`Results: ${out}/results.json, results.csv${charts ? `, ${charts} chart files` : ''}`);
     const failed = all.filter((m) => m.median === null);

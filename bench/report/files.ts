@@ -1,9 +1,11 @@
-// results.json (environment + one record per measurement, each round's latency with it) and results.csv.
+// results.json (environment + one record per measurement, each round's latency with it, and the issue's
+// targets judged) and results.csv.
 // With --servers (`subject` 'server'), the CSV's first column is the server and a driver column follows api.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Environment } from '../environment.ts';
 import { latencyKeys, type Measurement } from './measurements.ts';
+import type { TargetCheck } from './targets.ts';
 
 export function writeResults(
   dir: string,
@@ -11,6 +13,8 @@ export function writeResults(
   options: object,
   measurements: Measurement[],
   subject: 'client' | 'server' = 'client',
+  /** The issue's targets, judged (client runs): written to results.json beside the measurements. */
+  targets: TargetCheck[] = [],
 ): void {
   mkdirSync(dir, { recursive: true });
   const servers = subject === 'server';
@@ -18,7 +22,7 @@ export function writeResults(
   const records = servers ? measurements.map(({ client, ...m }) => ({ server: client, ...m })) : measurements;
   writeFileSync(
     join(dir, 'results.json'),
-    `${JSON.stringify({ environment, options, measurements: records }, null, 2)}\n`,
+    `${JSON.stringify({ environment, options, measurements: records, ...(targets.length ? { targets } : {}) }, null, 2)}\n`,
   );
   // Latency: per percentile the median over rounds, in µs; empty when the client reported none.
   const header = [

@@ -1,0 +1,70 @@
+// Issue 15's targets as the benchmark judges them: met, MISS, or beyond the floor (the target asks for
+// more than the runtime's I/O floor did in the same run).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Latency, Measurement } from '../../bench/report/measurements.ts';
+import { checkTargets, renderTargets } from '../../bench/report/targets.ts';
+
+function measured(client: string, runtime: string, size: number, rps: number, p99?: number): Measurement {
+  const latency: Latency | null = p99 === undefined ? null : { p50: p99 / 2, p90: p99, p99, p999: p99, max: p99 };
+  return {
+    client,
+    label: client,
+    runtime,
+    api: '',
+    size,
+    tls: false,
+    rounds: [rps],
+    median: rps,
+    min: rps,
+    max: rps,
+    failures: [],
+    latencies: [latency],
+    latency,
+  };
+}
+
+const verdicts = (all: Measurement[]) =>
+  Object.fromEntries(checkTargets(all).map((c) => [`${c.runtime} ${c.size} ${c.target}`, c.verdict]));
+
+test('a target the floor allows is met or missed; one above the floor is beyond it', () => {
+  const all = [
+    // Bun at 8 KiB: native 16k, the floor 16k: 1.3x native (20.8k) is more than the floor did.
+    measured('wasm-ws', 'bun', 8192, 14_000, 200),
+    measured('native', 'bun', 8192, 16_000, 120),
+    measured('floor', 'bun', 8192, 16_000, 130),
+    // Node at 8 KiB: native 5k, the floor 20k: 1.3x native is within the floor's reach, and met.
+    measured('wasm-ws', 'node', 8192, 19_800, 100),
+    measured('native', 'node', 8192, 5_000, 900),
+    measured('floor', 'node', 8192, 20_000, 90),
+    measured('ws-bufferutil', 'node', 8192, 17_000),
+    // The Beast client faster than both floors.
+    measured('beast-sync', 'c++', 8192, 23_000),
+  ];
+  assert.deepEqual(verdicts(all), {
+    'bun 8192 ≥ 0.97× floor': 'MISS',
+    'bun 8192 ≥ 1.3× native': 'beyond the floor',
+    'bun 8192 ≥ 1.0× Beast': 'beyond the floor',
+    // The floor's own p99 (130) is above native's (120): beyond it.
+    'bun 8192 p99 ≤ native p99': 'beyond the floor',
+    'node 8192 ≥ 0.97× floor': 'met',
+    'node 8192 ≥ 1.3× native': 'met',
+    // 1.2 × 17k = 20.4k: more than the floor's 20k.
+    'node 8192 ≥ 1.2× ws + bufferutil': 'beyond the floor',
+    'node 8192 ≥ 1.0× Beast': 'beyond the floor',
+    'node 8192 p99 ≤ native p99': 'met',
+  });
+});
+
+test('without a floor in the run, a missed target is a MISS, and 256 B asks for 1.0x native', () => {
+  const all = [measured('wasm-ws', 'deno', 256, 9_000, 150), measured('native', 'deno', 256, 10_000, 140)];
+  assert.deepEqual(verdicts(all), { 'deno 256 ≥ 1.0× native': 'MISS', 'deno 256 p99 ≤ native p99': 'MISS' });
+  const text = renderTargets(checkTargets(all));
+  assert.match(text, /0 met, 2 missed, 0 beyond the floor/);
+  assert.match(text, /MISS {2}deno 256 B: ≥ 1\.0× native: ours 9000 against 10\.0k \(0\.900×\)/);
+});
+
+test('only our low-latency client is judged, and failed measurements are left out', () => {
+  const failed = { ...measured('wasm-ws', 'bun', 256, 0), median: null };
+  assert.deepEqual(checkTargets([failed, measured('native', 'bun', 256, 10), measured('ws', 'node', 256, 5)]), []);
+});
