@@ -1,8 +1,9 @@
-// Issue 15's targets for our low-latency client (`wasm-ws`), per runtime, size and transport, as ratios
-// within one run: met or MISS, or "beyond the floor" where a missed target asks for more than the
-// runtime's I/O floor did in the same run. The floor sends a pre-built frame and reads only headers; a
-// client, which must also mask, copy and deliver, cannot outrun it, so such a target is out of reach on
-// that runtime whatever the client does, and the floor's figure is the evidence.
+// The issues' targets, per runtime, size and transport, as ratios within one run: issue 15's for our
+// low-latency client (`wasm-ws`), issue 16's for our server (`ours`, per driver). Each is met or MISS, or
+// "beyond the floor" where a missed target asks for more than the runtime's floor did in the same run.
+// The floor sends a pre-built frame and reads only headers; a client or server, which must also mask,
+// copy and deliver, cannot outrun it, so such a target is out of reach on that runtime whatever the
+// library does, and the floor's figure is the evidence.
 import { fmtUs } from './table.ts';
 import { beastReference, type Measurement } from './measurements.ts';
 
@@ -10,6 +11,8 @@ export type Verdict = 'met' | 'MISS' | 'beyond the floor';
 
 export interface TargetCheck {
   runtime: string;
+  /** --servers: the client that drove the server. */
+  driver?: string;
   size: number;
   tls: boolean;
   /** What is asked, e.g. "≥ 1.3× native". */
@@ -37,12 +40,8 @@ export function checkTargets(all: Measurement[]): TargetCheck[] {
     const { runtime, size, tls } = ours;
     const floor = find('floor', runtime, size, tls);
     const floorRps = floor?.median ?? null;
-    const check = (target: string, reference: number, limit: number) => {
-      const ratio = ours.median! / reference;
-      const verdict: Verdict =
-        ratio >= limit ? 'met' : floorRps !== null && limit * reference > floorRps ? 'beyond the floor' : 'MISS';
-      checks.push({ runtime, size, tls, target, ours: ours.median!, reference, ratio, verdict, floor: floorRps });
-    };
+    const check = (target: string, reference: number, limit: number) =>
+      checks.push(judge(ours, target, reference, limit, floorRps));
     if (floorRps !== null) check(`≥ ${FLOOR_RATIO}× floor`, floorRps, FLOOR_RATIO);
     const native = find('native', runtime, size, tls);
     const nativeLimit = size <= 256 ? 1.0 : 1.3;
@@ -79,19 +78,63 @@ export function checkTargets(all: Measurement[]): TargetCheck[] {
   return checks;
 }
 
+/** A requests-per-second target: met, or a MISS, or beyond the floor when `limit × reference` is more than it did. */
+function judge(ours: Measurement, target: string, reference: number, limit: number, floor: number | null): TargetCheck {
+  const ratio = ours.median! / reference;
+  const verdict: Verdict =
+    ratio >= limit ? 'met' : floor !== null && limit * reference > floor ? 'beyond the floor' : 'MISS';
+  const { runtime, size, tls, driver } = ours;
+  return {
+    runtime,
+    ...(driver ? { driver } : {}),
+    size,
+    tls,
+    target,
+    ours: ours.median!,
+    reference,
+    ratio,
+    verdict,
+    floor,
+  };
+}
+
+/**
+ * Issue 16's targets for our server, per driver: ≥ the runtime's native server (`nativeOf`), ≥ 0.9× the
+ * Beast server, and ≥ 0.97× the floor server (the issue's target where native is out of reach: a native
+ * server faster than the floor is "beyond the floor").
+ */
+export function checkServerTargets(all: Measurement[], nativeOf: (runtime: string) => string): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const ours of all.filter((m) => m.client === 'ours' && m.median !== null)) {
+    const { runtime, size, tls, driver } = ours;
+    const alike = all.filter((m) => m.driver === driver && m.tls === tls && m.size === size && m.median !== null);
+    const median = (id: string, rt = runtime) => alike.find((m) => m.client === id && m.runtime === rt)?.median ?? null;
+    const floor = median('floor');
+    if (floor !== null) checks.push(judge(ours, `≥ ${FLOOR_RATIO}× floor`, floor, FLOOR_RATIO, floor));
+    const native = median(nativeOf(runtime));
+    if (native !== null) checks.push(judge(ours, '≥ 1.0× native server', native, 1.0, floor));
+    const beast = median('beast', 'c++');
+    if (beast !== null) checks.push(judge(ours, '≥ 0.9× Beast', beast, 0.9, floor));
+  }
+  return checks;
+}
+
 const fmtFigure = (c: TargetCheck, n: number) =>
   c.target.startsWith('p99') ? `${fmtUs(n)} µs` : n >= 10000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0);
 
-/** A count of the verdicts, then every target not met, with the floor's figure beside it. */
-export function renderTargets(checks: TargetCheck[]): string {
+/** A count of the verdicts, then every target not met, with the floor's figure beside it. `title`: whose targets. */
+export function renderTargets(
+  checks: TargetCheck[],
+  title = "Issue 15's targets for wasm-ws (low-latency API)",
+): string {
   if (checks.length === 0) return '';
   const count = (v: Verdict) => checks.filter((c) => c.verdict === v).length;
   const out = [
     '',
-    `Issue 15's targets for wasm-ws (low-latency API): ${count('met')} met, ${count('MISS')} missed, ${count('beyond the floor')} beyond the floor (the target asks for more than the runtime's I/O floor did in this run: out of reach for any client there)`,
+    `${title}: ${count('met')} met, ${count('MISS')} missed, ${count('beyond the floor')} beyond the floor (the target asks for more than the runtime's floor did in this run: out of reach there)`,
   ];
   for (const c of checks.filter((x) => x.verdict !== 'met')) {
-    const where = `${c.runtime} ${c.tls ? 'TLS ' : ''}${c.size} B`;
+    const where = `${c.runtime} ${c.tls ? 'TLS ' : ''}${c.size} B${c.driver ? ` (${c.driver})` : ''}`;
     const floor = c.floor === null ? '' : `, floor ${fmtFigure(c, c.floor)}`;
     out.push(
       `  ${c.verdict === 'MISS' ? 'MISS' : 'beyond'}  ${where}: ${c.target}: ours ${fmtFigure(c, c.ours)} against ${fmtFigure(c, c.reference)} (${c.ratio.toFixed(3)}×${floor})`,

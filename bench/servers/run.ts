@@ -18,6 +18,7 @@ import { writeCharts } from '../report/charts.ts';
 import { writeResults } from '../report/files.ts';
 import { addRound, type Measurement, summarize } from '../report/measurements.ts';
 import { renderTables, type TableLayout } from '../report/table.ts';
+import { checkServerTargets, renderTargets } from '../report/targets.ts';
 import { runClient } from '../run-client.ts';
 import { runServerConnections } from './connections.ts';
 import {
@@ -206,7 +207,10 @@ export async function runServers(options: BenchOptions, register: Register): Pro
       ).length;
     }
   }
-  writeResults(out, environment, options, all, 'server');
+  // Issue 16's targets are about binary messages.
+  const targets = options.payload === 'binary' ? checkServerTargets(all, nativeServer) : [];
+  if (targets.length) console.log(renderTargets(targets, "Issue 16's targets for our server"));
+  writeResults(out, environment, options, all, 'server', targets);
   for (const problem of problems) console.log(`  ${problem}`);
   console.log(`\nResults: ${out}/results.json, results.csv${charts ? `, ${charts} chart files` : ''}`);
   const failed = all.filter((m) => m.median === null);

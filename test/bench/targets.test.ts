@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Latency, Measurement } from '../../bench/report/measurements.ts';
-import { checkTargets, renderTargets } from '../../bench/report/targets.ts';
+import { checkServerTargets, checkTargets, renderTargets } from '../../bench/report/targets.ts';
 
 function measured(client: string, runtime: string, size: number, rps: number, p99?: number): Measurement {
   const latency: Latency | null = p99 === undefined ? null : { p50: p99 / 2, p90: p99, p99, p999: p99, max: p99 };
@@ -67,4 +67,37 @@ test('without a floor in the run, a missed target is a MISS, and 256 B asks for 
 test('only our low-latency client is judged, and failed measurements are left out', () => {
   const failed = { ...measured('wasm-ws', 'bun', 256, 0), median: null };
   assert.deepEqual(checkTargets([failed, measured('native', 'bun', 256, 10), measured('ws', 'node', 256, 5)]), []);
+});
+
+test("servers: issue 16's targets per driver; a native server faster than the floor is beyond it", () => {
+  const served = (server: string, runtime: string, rps: number, driver = 'beast-sync') => ({
+    ...measured(server, runtime, 256, rps),
+    driver,
+  });
+  const all = [
+    // Bun: Bun.serve (native code) ahead of the floor server, ours behind both.
+    served('ours', 'bun', 19_000),
+    served('bun-serve', 'bun', 25_000),
+    served('floor', 'bun', 24_000),
+    // Node: ours ahead of ws and at the floor; the Beast server just within 0.9x of ours.
+    served('ours', 'node', 25_000),
+    served('ws', 'node', 23_000),
+    served('floor', 'node', 25_500),
+    served('beast', 'c++', 27_500),
+    // Another driver's figures are not mixed in.
+    served('floor', 'node', 90_000, 'floor-bun'),
+  ];
+  const native = (runtime: string) => (runtime === 'bun' ? 'bun-serve' : 'ws');
+  const got = Object.fromEntries(
+    checkServerTargets(all, native).map((c) => [`${c.runtime} ${c.driver} ${c.target}`, c.verdict]),
+  );
+  assert.deepEqual(got, {
+    'bun beast-sync ≥ 0.97× floor': 'MISS',
+    'bun beast-sync ≥ 1.0× native server': 'beyond the floor',
+    // 0.9 × 27.5k = 24.75k: more than Bun's floor did.
+    'bun beast-sync ≥ 0.9× Beast': 'beyond the floor',
+    'node beast-sync ≥ 0.97× floor': 'met',
+    'node beast-sync ≥ 1.0× native server': 'met',
+    'node beast-sync ≥ 0.9× Beast': 'met',
+  });
 });
