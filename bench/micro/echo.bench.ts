@@ -3,18 +3,18 @@
 // the low-latency API over a transport that only counts what it is given; ws: its Receiver and Sender
 // over a socket that does the same. What a socket, the runtime's event loop and the kernel add to a
 // round trip is the benchmark's I/O floor (`node bench`); this is what the library adds on top of it.
-import { createHash } from 'node:crypto';
 import { bench, do_not_optimize, group, summary } from 'mitata';
+import { acceptFor } from '../../src/protocol/handshake.ts';
 import { openConnection, type Connection } from '../../src/protocol/connection.ts';
+import { sha1Base64 } from '../../runtimes/sha1.ts';
 import type { Platform } from '../../src/platform.ts';
 import type { Transport, TransportSink } from '../../src/transport.ts';
 import {
   Buffer,
-  CHUNK,
   KiB,
   fmtSize,
+  frameStream,
   note,
-  randomBytes,
   wsReceiver,
   wsSender,
   wsSenderWithBufferutil,
@@ -23,23 +23,6 @@ import {
 } from './data.ts';
 
 export const ECHO_SIZES = [256, 8 * KiB, 100_000];
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-
-/** An unmasked binary frame, as a server sends it. */
-function serverFrame(payload: Uint8Array): Uint8Array {
-  const n = payload.length;
-  const header =
-    n < 126
-      ? [0x82, n]
-      : n < 65536
-        ? [0x82, 126, n >> 8, n & 0xff]
-        : [0x82, 127, 0, 0, 0, 0, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
-  const frame = new Uint8Array(header.length + n);
-  frame.set(header);
-  frame.set(payload, header.length);
-  return frame;
-}
-
 /** A transport that answers the opening handshake with a 101 and then takes every write at once. */
 class CountingTransport implements Transport {
   sink!: TransportSink;
@@ -51,7 +34,7 @@ class CountingTransport implements Transport {
     if (!this.answered) {
       this.answered = true;
       const key = /sec-websocket-key: *(\S+)/i.exec(Buffer.from(data).toString('latin1'))?.[1];
-      const accept = createHash('sha1').update(`${key}${GUID}`).digest('base64');
+      const accept = acceptFor(key ?? '', sha1Base64);
       const response = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`;
       queueMicrotask(() => this.sink.onChunk(Buffer.from(response, 'latin1')));
     } else this.written += data.length;
@@ -63,14 +46,14 @@ class CountingTransport implements Transport {
   resume(): void {}
 }
 
-async function ourEcho(payload: Uint8Array): Promise<{ transport: CountingTransport; conn: Connection }> {
+async function ourEcho(size: number): Promise<{ transport: CountingTransport; conn: Connection }> {
   const transport = new CountingTransport();
   const platform = {
     transport: async (_options: unknown, sink: TransportSink) => {
       transport.sink = sink;
       return transport;
     },
-    sha1Base64: (text: string) => createHash('sha1').update(text, 'latin1').digest('base64'),
+    sha1Base64,
     env: () => undefined,
   } as unknown as Platform;
   let conn!: Connection;
@@ -78,7 +61,7 @@ async function ourEcho(payload: Uint8Array): Promise<{ transport: CountingTransp
     'ws://echo.test/',
     {
       onMessage: (data) => {
-        if (data.length !== payload.length) throw new Error(`bench/micro: echo of ${data.length} bytes`);
+        if (data.length !== size) throw new Error(`bench/micro: echo of ${data.length} bytes`);
         conn.send(data);
       },
     },
@@ -105,13 +88,10 @@ export async function registerEcho(): Promise<void> {
   }
 
   for (const size of ECHO_SIZES) {
-    const payload = randomBytes(size);
-    const frame = serverFrame(payload);
-    // As sockets hand bytes over: at most 64 KiB at a time (what Node, Bun and Deno read here).
-    const chunks: Uint8Array[] = [];
-    for (let at = 0; at < frame.length; at += CHUNK) chunks.push(frame.subarray(at, at + CHUNK));
+    // One frame, cut as sockets hand bytes over: at most 64 KiB at a time (what Node, Bun and Deno read here).
+    const { chunks } = frameStream(size, 0);
     const sz = fmtSize(size);
-    const { transport } = await ourEcho(payload);
+    const { transport } = await ourEcho(size);
 
     group(`echo ${sz} (a frame in, the message delivered and sent back masked; no socket)`, () => {
       summary(() => {
@@ -154,12 +134,11 @@ export async function registerEcho(): Promise<void> {
           receiver.on('error', (err) => {
             throw err;
           });
-          const buffers = chunks.map((chunk) => Buffer.from(chunk));
           const wsName = `echo ${sz}: ws ${wsVersion()}${label} Receiver + Sender`;
           work.set(wsName, { frames: 1, bytes: size });
           bench(wsName, () => {
             const before = written;
-            for (const buffer of buffers) receiver.write(buffer);
+            for (const chunk of chunks) receiver.write(chunk);
             if (written === before) throw new Error('bench/micro: ws did not echo synchronously');
           });
         }

@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import * as generated from '../../src/generated/wasm.ts';
 import { Codec, Event, Role, availableBackends, codecModule, simdSupported } from '../../src/codec/index.ts';
 import { ABI_VERSION } from '../../src/codec/abi.ts';
+import { frame as hexFrame } from '../support/frames.ts';
 
 const hasEmcc = !spawnSync(process.env.EMCC ?? 'emcc', ['--version'], { stdio: 'ignore' }).error;
 const hasC = availableBackends().includes('c');
@@ -637,19 +638,8 @@ describe('codec regions', () => {
     return d >= 1 && d <= 31;
   };
   /** A binary frame as the peer of `role` sends it (masked to a server, with key 0: the bytes stay). */
-  const peerFrame = (role: Role, n: number): Uint8Array => {
-    const len =
-      n < 126
-        ? [n]
-        : n < 65536
-          ? [126, n >> 8, n & 0xff]
-          : [127, 0, 0, 0, 0, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
-    const masked = role === Role.Server;
-    const header = [0x82, (masked ? 0x80 : 0) | len[0], ...len.slice(1), ...(masked ? [0, 0, 0, 0] : [])];
-    const frame = new Uint8Array(header.length + n);
-    frame.set(header);
-    return frame;
-  };
+  const peerFrame = (role: Role, n: number): Uint8Array =>
+    Buffer.from(hexFrame(0x82, new Uint8Array(n), role === Role.Server ? [0, 0, 0, 0] : undefined), 'hex');
   for (const backend of availableBackends()) {
     for (const simd of flavours) {
       test(`${backend} ${flavourName(simd)}: an echoed message is never copied 1-31 bytes past a page multiple`, () => {
