@@ -1,7 +1,8 @@
-// Deno: Deno.connect / Deno.startTls. Each connection reads into a buffer of its own, sized to what it
-// receives, and hands the bytes over to be copied once into the shared receive area: a pending read
-// holds its buffer until data comes, so reading into WASM memory would cost every idle connection a
-// receive buffer there, and reads that run concurrently could not share one area.
+// Deno: Deno.connect / Deno.startTls, and Deno.listen for servers (node:tls for TLS: see denoListen). Each
+// connection reads into a buffer of its own, sized to what it receives, and hands the bytes over to be
+// copied once into the shared receive area: a pending read holds its buffer until data comes, so reading
+// into WASM memory would cost every idle connection a receive buffer there, and reads that run
+// concurrently could not share one area.
 import {
   BaseWebSocket,
   BaseWebSocketStream,
@@ -22,6 +23,7 @@ import { pakoCompressor } from '../src/deflate/pako-compressor.ts';
 import type { Tunnel } from '../src/proxy/tunnel.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
 import type { Accept, ListenFactory } from '../src/listener.ts';
+import { nodeListen } from './node-sockets.ts';
 
 const READ_MIN = 1024;
 const READ_MAX = 64 * 1024; // the shared receive area: a larger read would be pushed in pieces anyway
@@ -295,22 +297,19 @@ async function acceptLoop(listener: Deno.Listener, accept: Accept): Promise<void
       continue;
     }
     try {
-      (conn as Deno.TcpConn).setNoDelay?.(true);
+      (conn as Deno.TcpConn).setNoDelay(true);
     } catch {
-      // a TLS connection before its handshake: its TCP socket is not reachable here
+      // reset already: its first read says so
     }
     const address = conn.remoteAddr as Deno.NetAddr;
     accept((sink) => new DenoTransport(conn, sink), { remoteAddress: address.hostname, remotePort: address.port });
   }
 }
 
+// TLS through node:tls, whose sockets can turn Nagle off, which a Deno.TlsConn cannot (node-sockets.ts).
 export const denoListen: ListenFactory = async (options, accept) => {
-  const { host: hostname, port, tls } = options;
-  if (tls?.passphrase !== undefined)
-    throw new TypeError('Deno cannot decrypt a key with a passphrase: pass it decrypted');
-  const listener = tls
-    ? Deno.listenTls({ hostname, port, cert: tls.cert, key: tls.key })
-    : Deno.listen({ hostname, port, transport: 'tcp' });
+  if (options.tls) return nodeListen(options, accept);
+  const listener = Deno.listen({ hostname: options.host, port: options.port, transport: 'tcp' });
   void acceptLoop(listener, accept);
   const address = listener.addr as Deno.NetAddr;
   return {

@@ -1,5 +1,5 @@
-// The floor server on Node: node:net (node:tls for TLS), 'data' events (a server socket takes no
-// `onread`), TCP_NODELAY. See floor.ts.
+// The floor server on Node, and on Deno over TLS: node:net (node:tls for TLS), 'data' events (a server
+// socket takes no `onread`), TCP_NODELAY. See floor.ts.
 import net from 'node:net';
 import tls from 'node:tls';
 import { announce, controlled, serverArgs } from './common.ts';

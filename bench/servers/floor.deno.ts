@@ -1,16 +1,16 @@
-// The floor server on Deno: Deno.listen (Deno.listenTls for TLS), one read buffer per connection and a
-// read loop scanning frames; writes chained in order. See floor.ts.
+// The floor server on Deno, plain: Deno.listen, one read buffer per connection and a read loop scanning
+// frames; writes chained in order. See floor.ts. Over TLS Deno's floor is floor-node.ts on node:tls, as ours
+// (a Deno.TlsConn cannot turn Nagle off: runtimes/node-sockets.ts).
 import { announce, controlled, serverArgs } from './common.ts';
 import { FloorConnection } from './floor.ts';
 
 const args = await serverArgs();
-const listener = args.tls
-  ? Deno.listenTls({ hostname: args.host, port: 0, cert: args.tls.cert, key: args.tls.key })
-  : Deno.listen({ hostname: args.host, port: 0 });
-const conns = new Set<Deno.Conn>();
+if (args.tls) throw new Error('floor.deno.ts is plain only: over TLS, run floor-node.ts');
+const listener = Deno.listen({ hostname: args.host, port: 0 });
+const conns = new Set<Deno.TcpConn>();
 
-async function serve(conn: Deno.Conn): Promise<void> {
-  if ('setNoDelay' in conn) (conn as Deno.TcpConn).setNoDelay(true);
+async function serve(conn: Deno.TcpConn): Promise<void> {
+  conn.setNoDelay(true);
   conns.add(conn);
   let writing = Promise.resolve();
   let closed = false;

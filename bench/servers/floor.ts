@@ -1,10 +1,10 @@
 // The floor server: what the runtime's sockets allow a WebSocket server, with no codec and no API.
-// Over the runtime's fastest socket API (Node: node:net / node:tls 'data' events; Bun: Bun.listen;
-// Deno: Deno.listen / Deno.listenTls with one read buffer per connection), it answers the upgrade with
-// a fixed 101 (the Sec-WebSocket-Accept computed from the request's key), then for every complete
-// masked frame, seen from its header alone (the payload is skipped: no unmasking, no copy, no UTF-8
-// check), writes back a pre-built unmasked frame of the same size and first byte (binary stays binary,
-// text stays text; the payload is a run of 'x'). A ping gets a pong of its size, a close a close (1000)
+// Over the socket API ours uses on the runtime (Node, and Deno over TLS: node:net / node:tls 'data'
+// events; Bun: Bun.listen; Deno plain: Deno.listen with one read buffer per connection), it answers the
+// upgrade with a fixed 101 (the Sec-WebSocket-Accept computed from the request's key), then for every
+// complete masked frame, seen from its header alone (the payload is skipped: no unmasking, no copy, no
+// UTF-8 check), writes back a pre-built unmasked frame of the same size and first byte (binary stays
+// binary, text stays text; the payload is a run of 'x'). A ping gets a pong of its size, a close a close (1000)
 // and the end of the connection; a pong is dropped. It is a floor for the table's ×F column, not a
 // competitor: a WebSocket server cannot do less per message.
 //

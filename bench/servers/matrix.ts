@@ -52,23 +52,28 @@ function jsServer(runtime: JsRuntime, file: string, start: ServerStart): Command
   return runtimeCommand(runtime, file, args, undefined, { node: ['--expose-gc'], deno: ['--v8-flags=--expose-gc'] });
 }
 
-const floorScript: Record<JsRuntime, string> = {
-  node: 'floor-node.ts',
-  node24: 'floor-node.ts',
-  bun: 'floor.bun.ts',
-  deno: 'floor.deno.ts',
-};
+// Over the socket API ours uses: on Deno over TLS that is node:tls (runtimes/node-sockets.ts says why).
+function floorScript(runtime: JsRuntime, tls: boolean): string {
+  if (runtime === 'bun') return 'floor.bun.ts';
+  return runtime === 'deno' && !tls ? 'floor.deno.ts' : 'floor-node.ts';
+}
 
 export function allServers(): ServerSpec[] {
   const specs: ServerSpec[] = [];
-  const js = (server: string, runtime: JsRuntime, api: string, label: string, file: string) =>
+  const js = (
+    server: string,
+    runtime: JsRuntime,
+    api: string,
+    label: string,
+    file: string | ((tls: boolean) => string),
+  ) =>
     specs.push({
       server,
       runtime,
       api,
       label,
       controlled: true,
-      command: (start) => jsServer(runtime, script(file), start),
+      command: (start) => jsServer(runtime, script(typeof file === 'string' ? file : file(start.tls !== null)), start),
     });
   for (const runtime of jsRuntimes()) js('ours', runtime, 'serve()', 'wasm-ws serve()', 'ours.ts');
   for (const runtime of jsRuntimes())
@@ -77,7 +82,7 @@ export function allServers(): ServerSpec[] {
   if (jsRuntimes().includes('bun')) js('bun-serve', 'bun', 'Bun.serve', 'Bun.serve', 'bun-serve.bun.ts');
   if (jsRuntimes().includes('deno')) js('deno-serve', 'deno', 'Deno.serve', 'Deno.serve', 'deno-serve.deno.ts');
   for (const runtime of jsRuntimes())
-    js('floor', runtime, 'raw socket', 'floor server (raw socket)', floorScript[runtime]);
+    js('floor', runtime, 'raw socket', 'floor server (raw socket)', (tls) => floorScript(runtime, tls));
   const beast = beastBinaries();
   if (beast)
     specs.push({

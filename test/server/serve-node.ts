@@ -1,5 +1,5 @@
 // The server under test on Node (and Node 24): `node --import tsx test/server/serve-node.ts`, the
-// certificate and key in WSTEST_SERVER (JSON). Stops gracefully when stdin ends.
+// certificate, encrypted key and passphrase in WSTEST_SERVER (JSON). Stops gracefully when stdin ends.
 import { serve, WebSocketServer } from '../../runtimes/node.ts';
 import { portsLine, startTestServer } from './test-server.ts';
 

@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import WS from 'ws';
 import { connect, WebSocket as OurWebSocket } from '../../runtimes/node.ts';
 import { runProcess } from '../../bench/run-process.ts';
-import { makeCertificates, type TestCertificates } from '../support/certificates.ts';
+import { KEY_PASSPHRASE, makeCertificates, type TestCertificates } from '../support/certificates.ts';
 import { sleep } from '../support/assertions.ts';
 import { RawClient, clientFrame, upgradeRequest } from './raw-client.ts';
 import { CLASS_LIMITS, LIMITS, type Ports, type Stats } from './test-server.ts';
@@ -51,7 +51,11 @@ class ServerProcess {
   async start(command: string, args: string[], certs: TestCertificates): Promise<void> {
     this.child = spawn(command, args, {
       cwd: ROOT,
-      env: { ...process.env, WSTEST_SERVER: JSON.stringify({ cert: certs.cert, key: certs.key }), NO_COLOR: '1' },
+      env: {
+        ...process.env,
+        WSTEST_SERVER: JSON.stringify({ cert: certs.cert, key: certs.keyEncrypted, passphrase: KEY_PASSPHRASE }),
+        NO_COLOR: '1',
+      },
     });
     this.child.stdout.setEncoding('utf8');
     this.child.stderr.setEncoding('utf8');

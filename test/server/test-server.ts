@@ -14,7 +14,9 @@ import type {
 
 export interface TestServerConfig {
   cert: string;
+  /** Encrypted: the TLS server is given `passphrase` too, on every runtime. */
   key: string;
+  passphrase: string;
 }
 
 /** Limits the tests push against. */
@@ -134,7 +136,9 @@ export async function startTestServer(
     verifyOrigin: (origin: string | undefined) => origin !== 'https://evil.example',
   };
   servers.push(await serve(common, handlers));
-  servers.push(await serve({ ...common, tls: { cert: config.cert, key: config.key } }, handlers));
+  servers.push(
+    await serve({ ...common, tls: { cert: config.cert, key: config.key, passphrase: config.passphrase } }, handlers),
+  );
   servers.push(
     await serve({ ...common, pingInterval: LIMITS.pingInterval, pongTimeout: LIMITS.pongTimeout }, handlers),
   );

@@ -9,6 +9,8 @@ export interface TestCertificates {
   ca: string;
   cert: string;
   key: string;
+  /** The leaf's key encrypted with KEY_PASSPHRASE (for servers given a `passphrase`). */
+  keyEncrypted: string;
   /** A client certificate (CN "wasm-ws test client"), its key, and that key encrypted with CLIENT_PASSPHRASE. */
   clientCert: string;
   clientKey: string;
@@ -16,6 +18,7 @@ export interface TestCertificates {
 }
 
 export const CLIENT_PASSPHRASE = 'test passphrase';
+export const KEY_PASSPHRASE = 'server test passphrase';
 
 /** Writes its files into `dir` (a temporary directory the caller removes). */
 export function makeCertificates(dir: string): TestCertificates {
@@ -71,23 +74,27 @@ export function makeCertificates(dir: string): TestCertificates {
     'keyUsage=critical,digitalSignature',
     'extendedKeyUsage=clientAuth',
   ]);
-  ssl(
-    'pkcs8',
-    '-topk8',
-    '-in',
-    'client.key',
-    '-out',
-    'client.enc.key',
-    '-v2',
-    'aes-256-cbc',
-    '-passout',
-    `pass:${CLIENT_PASSPHRASE}`,
-  );
+  const encrypt = (name: string, passphrase: string) =>
+    ssl(
+      'pkcs8',
+      '-topk8',
+      '-in',
+      `${name}.key`,
+      '-out',
+      `${name}.enc.key`,
+      '-v2',
+      'aes-256-cbc',
+      '-passout',
+      `pass:${passphrase}`,
+    );
+  encrypt('client', CLIENT_PASSPHRASE);
+  encrypt('leaf', KEY_PASSPHRASE);
   const read = (f: string) => readFileSync(join(dir, f), 'utf8');
   return {
     ca: read('ca.crt'),
     cert: read('leaf.crt'),
     key: read('leaf.key'),
+    keyEncrypted: read('leaf.enc.key'),
     clientCert: read('client.crt'),
     clientKey: read('client.key'),
     clientKeyEncrypted: read('client.enc.key'),
