@@ -23,7 +23,7 @@ import { pakoCompressor } from '../src/deflate/pako-compressor.ts';
 import type { Tunnel } from '../src/proxy/tunnel.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
 import type { Accept, ListenFactory } from '../src/listener.ts';
-import { nodeListen } from './node-sockets.ts';
+import { nodeListen, nodeTransport } from './node-sockets.ts';
 
 const READ_MIN = 1024;
 const READ_MAX = 64 * 1024; // the shared receive area: a larger read would be pushed in pieces anyway
@@ -196,36 +196,22 @@ async function runTunnel(conn: Deno.Conn, tunnel: Tunnel): Promise<void> {
 
 export const denoTransport: TransportFactory = async (options: ConnectOptions, sink: TransportSink) => {
   const { host, port, secure } = options;
+  // A client certificate (Deno.startTls takes none, and Deno.connectTls leaves Nagle on) or no verification
+  // (Deno has no per-connection switch): node:tls, which does both (node-sockets.ts).
+  if (secure && (options.cert !== undefined || !options.rejectUnauthorized)) return nodeTransport(options, sink);
   const where = `${secure ? 'wss' : 'ws'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  if (secure && options.passphrase !== undefined) {
-    throw new WebSocketError(
-      'ERR_TLS',
-      `Deno cannot decrypt a client key with a passphrase (${where}): pass it decrypted`,
-    );
-  }
   const caCerts = options.ca === undefined ? undefined : Array.isArray(options.ca) ? options.ca : [options.ca];
-  // Only connectTls takes a client certificate (startTls does not); its handshake runs below, as startTls's.
-  const clientCertificate =
-    secure && options.cert !== undefined && options.key !== undefined ? { cert: options.cert, key: options.key } : null;
   const { tunnel } = options;
-  if (tunnel && clientCertificate) {
-    throw new WebSocketError(
-      'ERR_TLS',
-      `Deno cannot send a client certificate through a proxy (${where} through ${tunnel.display}): Deno.startTls takes none`,
-    );
-  }
   let conn: Deno.Conn;
   try {
-    conn = clientCertificate
-      ? await Deno.connectTls({ hostname: host, port, caCerts, ...clientCertificate })
-      : await Deno.connect({ hostname: tunnel?.host ?? host, port: tunnel?.port ?? port, transport: 'tcp' });
+    conn = await Deno.connect({ hostname: tunnel?.host ?? host, port: tunnel?.port ?? port, transport: 'tcp' });
   } catch (error) {
     const reason = (error as Error).message;
     throw tunnel
       ? tunnel.unreachable(reason, error)
       : new WebSocketError('ERR_CONNECT', `Could not connect to ${where}: ${reason}`, { cause: error });
   }
-  if (!clientCertificate) (conn as Deno.TcpConn).setNoDelay(true);
+  (conn as Deno.TcpConn).setNoDelay(true);
   if (options.signal?.aborted) {
     conn.close();
     throw new WebSocketError('ERR_CONNECT', `Connecting to ${where} was aborted`);
@@ -250,9 +236,9 @@ export const denoTransport: TransportFactory = async (options: ConnectOptions, s
     }
   }
   if (secure) {
-    let tlsConn: Deno.TlsConn | undefined = clientCertificate ? (conn as Deno.TlsConn) : undefined;
+    let tlsConn: Deno.TlsConn | undefined;
     try {
-      tlsConn ??= await Deno.startTls(conn as Deno.TcpConn, { hostname: options.servername, caCerts });
+      tlsConn = await Deno.startTls(conn as Deno.TcpConn, { hostname: options.servername, caCerts });
       current = tlsConn;
       if (options.signal?.aborted) onAbort();
       await tlsConn.handshake();
@@ -264,12 +250,7 @@ export const denoTransport: TransportFactory = async (options: ConnectOptions, s
       } catch {
         // already closed
       }
-      // Deno has no per-connection switch to skip verification (only the process-wide
-      // --unsafely-ignore-certificate-errors flag): say so rather than pretend the option applied.
-      const hint = options.rejectUnauthorized
-        ? ''
-        : ' (rejectUnauthorized: false cannot turn verification off per connection on Deno: pass `ca`, or run deno with --unsafely-ignore-certificate-errors=<host>)';
-      throw new WebSocketError('ERR_TLS', `TLS handshake with ${where} failed: ${(error as Error).message}${hint}`, {
+      throw new WebSocketError('ERR_TLS', `TLS handshake with ${where} failed: ${(error as Error).message}`, {
         cause: error,
       });
     } finally {

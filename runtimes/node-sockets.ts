@@ -1,13 +1,18 @@
-// node:net and node:tls sockets as Transports, and servers of them: Node's, and Deno's for TLS, where
-// `Deno.listenTls` cannot turn Nagle off (a `Deno.TlsConn` has no setNoDelay): Deno writes each TLS record
-// apart, and with Nagle on, every record after the first of a reply waited for the peer's delayed ACK
-// (~40 ms): a 100 KB echo did ~28 round trips a second instead of ~1800, a TLS handshake took ~48 ms.
+// node:net and node:tls sockets as Transports: connections out, and servers. Node's, and Deno's where its
+// own TLS falls short: a `Deno.TlsConn` from Deno.listenTls or Deno.connectTls cannot turn Nagle off (it
+// has no setNoDelay), and Deno writes each TLS record apart, so with Nagle on every record after the first
+// of a reply waited for the peer's delayed ACK (~40 ms: a 100 KB echo did ~28 round trips a second instead
+// of ~1500, a TLS handshake took ~48 ms); and Deno.startTls takes no client certificate, Deno decrypts no
+// key and cannot skip verification per connection. Deno.startTls after setNoDelay is ~10 % faster than
+// node:tls on Deno: Deno's plain client TLS keeps it.
 import net from 'node:net';
 import tls from 'node:tls';
-import type { Transport, TransportSink } from '../src/transport.ts';
+import { WebSocketError } from '../src/protocol/errors.ts';
+import type { Tunnel } from '../src/proxy/tunnel.ts';
+import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
 import type { ListenFactory, PeerAddress } from '../src/listener.ts';
 
-export class NodeTransport implements Transport {
+class NodeTransport implements Transport {
   private waiting = false;
   constructor(
     private readonly socket: net.Socket,
@@ -52,13 +57,13 @@ export class NodeTransport implements Transport {
 
 // A socket keeps its sink under this key once open, and the same listeners serve every socket (as ws
 // does): no closures per connection, which with many idle ones cost some hundreds of bytes each.
-export const kSink = Symbol('wasm-ws sink');
-export type SinkSocket = net.Socket & { [kSink]: TransportSink };
-export function onSocketData(this: SinkSocket, chunk: Buffer): void {
+const kSink = Symbol('wasm-ws sink');
+type SinkSocket = net.Socket & { [kSink]: TransportSink };
+function onSocketData(this: SinkSocket, chunk: Buffer): void {
   this[kSink].onChunk(chunk);
 }
 // `onread`'s callback is called on the socket (its buffer() is not: see readInto).
-export function onSocketRead(this: SinkSocket, n: number): boolean {
+function onSocketRead(this: SinkSocket, n: number): boolean {
   this[kSink].onRead(n);
   return true;
 }
@@ -68,16 +73,143 @@ function onSocketClose(this: SinkSocket): void {
 }
 
 /** Where `onread` reads: the sink's buffer (a closure of its own, which keeps nothing else alive). */
-export function readInto(sink: TransportSink): () => Uint8Array {
+function readInto(sink: TransportSink): () => Uint8Array {
   return () => sink.readBuffer();
 }
 
 /** The socket's events go to `sink` through the shared listeners. */
-export function sinkTo(socket: net.Socket, sink: TransportSink): void {
+function sinkTo(socket: net.Socket, sink: TransportSink): void {
   (socket as SinkSocket)[kSink] = sink;
   socket.on('error', onSocketError);
   socket.on('close', onSocketClose);
 }
+
+function describe(error: NodeJS.ErrnoException): string {
+  return error.code ? `${error.code}: ${error.message}` : error.message;
+}
+
+/** TLS to the target: what tls.connect needs beside the socket or address. */
+function tlsOptionsOf(options: ConnectOptions): tls.ConnectionOptions {
+  return {
+    servername: net.isIP(options.servername) ? undefined : options.servername,
+    rejectUnauthorized: options.rejectUnauthorized,
+    ca: options.ca,
+    cert: options.cert,
+    key: options.key,
+    passphrase: options.passphrase,
+  };
+}
+
+function tlsFailure(where: string, error: Error): WebSocketError {
+  return new WebSocketError(
+    'ERR_TLS',
+    `TLS handshake with ${where} failed: ${describe(error as NodeJS.ErrnoException)}`,
+    {
+      cause: error,
+    },
+  );
+}
+
+/** Through a proxy: TCP to the proxy, its tunnel, then TLS over the same socket for wss:. */
+function tunnelledTransport(options: ConnectOptions, tunnel: Tunnel, sink: TransportSink): Promise<Transport> {
+  const { host, port, secure } = options;
+  const where = `${secure ? 'wss' : 'ws'}://${host.includes(':') ? `[${host}]` : host}:${port} (through ${tunnel.display})`;
+  const tlsOptions = secure ? tlsOptionsOf(options) : null;
+  let signal = options.signal;
+  return new Promise<Transport>((resolve, reject) => {
+    const raw = net.connect({ host: tunnel.host, port: tunnel.port, noDelay: true });
+    let socket: net.Socket = raw;
+    let stage: 'proxy' | 'tunnel' | 'tls' | 'open' = 'proxy';
+    let lastError: Error | undefined;
+    const abort = () => socket.destroy();
+    signal?.addEventListener('abort', abort, { once: true });
+    const opened = (s: net.Socket) => {
+      stage = 'open';
+      signal?.removeEventListener('abort', abort);
+      signal = undefined;
+      s.on('data', (chunk: Buffer) => sink.onChunk(chunk));
+      resolve(new NodeTransport(s, sink));
+    };
+    const toTunnel = (chunk: Buffer) => tunnel.receive(chunk);
+    raw.once('connect', () => {
+      stage = 'tunnel';
+      raw.on('data', toTunnel);
+      tunnel.open((bytes) => raw.write(bytes));
+    });
+    raw.on('error', (error: NodeJS.ErrnoException) => {
+      lastError = error;
+      if (stage === 'proxy') reject(tunnel.unreachable(describe(error), error));
+    });
+    raw.on('close', () => {
+      if (stage === 'tunnel') tunnel.closed(lastError);
+      else if (stage === 'open' && socket === raw) sink.onClose(lastError);
+    });
+    tunnel.opened.then(() => {
+      raw.off('data', toTunnel);
+      if (!tlsOptions) {
+        opened(raw);
+        return;
+      }
+      stage = 'tls';
+      const secured = tls.connect({ socket: raw, ...tlsOptions });
+      socket = secured;
+      secured.once('secureConnect', () => opened(secured));
+      secured.on('error', (error: Error) => {
+        lastError = error;
+        if (stage === 'tls') reject(tlsFailure(where, error));
+      });
+      secured.on('close', () => {
+        if (stage === 'open') sink.onClose(lastError);
+        else reject(new WebSocketError('ERR_TLS', `Connection to ${where} closed during the TLS handshake`));
+      });
+    }, reject);
+  });
+}
+
+export const nodeTransport: TransportFactory = (options: ConnectOptions, sink: TransportSink) => {
+  if (options.tunnel) return tunnelledTransport(options, options.tunnel, sink);
+  const { host, port, secure } = options;
+  const signal = options.signal;
+  const tlsOptions = secure ? { host, port, ...tlsOptionsOf(options) } : null;
+  return new Promise<Transport>((resolve, reject) => {
+    const socket: net.Socket = tlsOptions
+      ? tls.connect(tlsOptions)
+      : net.connect({ host, port, noDelay: true, onread: { buffer: readInto(sink), callback: onSocketRead } });
+    (socket as SinkSocket)[kSink] = sink;
+    if (tlsOptions) socket.on('data', onSocketData);
+    socket.setNoDelay(true);
+    // The attempt's listeners, removed once open: an open connection keeps nothing of this scope.
+    let tcpConnected = false;
+    const abort = () => socket.destroy();
+    const onConnect = () => {
+      tcpConnected = true;
+    };
+    const onError = (error: NodeJS.ErrnoException) => {
+      const where = `${secure ? 'wss' : 'ws'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+      reject(
+        secure && tcpConnected
+          ? tlsFailure(where, error)
+          : new WebSocketError('ERR_CONNECT', `Could not connect to ${where}: ${describe(error)}`, { cause: error }),
+      );
+    };
+    const onClose = () => {
+      reject(new WebSocketError('ERR_CONNECT', `Connection to ${host}:${port} closed while connecting`));
+    };
+    const onOpen = () => {
+      signal?.removeEventListener('abort', abort);
+      socket.off('connect', onConnect);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+      sinkTo(socket, sink);
+      resolve(new NodeTransport(socket, sink));
+    };
+    if (tlsOptions) socket.once('connect', onConnect);
+    socket.once(tlsOptions ? 'secureConnect' : 'connect', onOpen);
+    socket.on('error', onError);
+    socket.once('close', onClose);
+    signal?.addEventListener('abort', abort, { once: true });
+  });
+};
 
 /** A connected socket (accepted, or handed over by an HTTP server) whose events go to `sink`. */
 export function socketTransport(socket: net.Socket, sink: TransportSink): Transport {

@@ -14,7 +14,7 @@ export interface ConnectOptions {
   /** TLS: a client certificate (PEM chain) and its key (PEM), for servers that ask for one. */
   cert?: string;
   key?: string;
-  /** TLS: the passphrase of an encrypted `key` (Node, Bun). */
+  /** TLS: the passphrase of an encrypted `key`. */
   passphrase?: string;
   /**
    * Through a proxy: connect to the tunnel's host and port, run the tunnel over that connection, then

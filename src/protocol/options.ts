@@ -31,7 +31,7 @@ export interface ClientOptions {
   /** wss: a client certificate (PEM, its chain) for servers that require one, with its `key` (PEM). */
   cert?: string;
   key?: string;
-  /** wss: the passphrase of an encrypted `key` (Node and Bun; Deno cannot decrypt one). */
+  /** wss: the passphrase of an encrypted `key`. */
   passphrase?: string;
   /** Codec backend: 'as' (AssemblyScript, default) or 'c' (Emscripten). */
   backend?: Backend;

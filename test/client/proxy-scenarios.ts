@@ -148,22 +148,17 @@ export const proxyScenarios: Scenario[] = [
     },
   },
   {
-    name: 'proxy/TLS through the tunnel: the certificate checked, client certificates (not on Deno: ERR_TLS), abort',
+    name: 'proxy/TLS through the tunnel: the certificate checked, client certificates, abort',
     async run(env) {
       const proxy = withCredentials(env, env.proxies.httpProxy);
       await rejects(env.connect(env.echoTlsUrl, new Recorder(), { proxy }), 'ERR_TLS', 'without the CA');
       const mtls = { proxy, ca: env.ca, cert: env.clientCert, key: env.clientKey };
-      if (env.runtime === 'deno') {
-        const e = await rejects(env.connect(env.mtlsUrl, new Recorder(), mtls), 'ERR_TLS', 'client certificate, Deno');
-        ok(/through a proxy/.test(e.message), `Deno says why: ${e.message}`);
-      } else {
-        const rec = new Recorder();
-        const conn = await env.connect(env.mtlsUrl, rec, mtls);
-        const first = await rec.message(0, 5000);
-        eq(new TextDecoder().decode(first.data), 'client:wasm-ws test client', 'the server saw the client certificate');
-        conn.close();
-        await rec.close(5000);
-      }
+      const rec = new Recorder();
+      const conn = await env.connect(env.mtlsUrl, rec, mtls);
+      const first = await rec.message(0, 5000);
+      eq(new TextDecoder().decode(first.data), 'client:wasm-ws test client', 'the server saw the client certificate');
+      conn.close();
+      await rec.close(5000);
       // Aborted while the proxy holds the tunnel unanswered.
       const controller = new AbortController();
       const pending = env.connect(env.echoUrl, new Recorder(), {

@@ -1024,22 +1024,13 @@ const tlsScenarios: Scenario[] = [
       } catch (error) {
         ok(error instanceof TypeError && /cert and key/.test(String(error)), String(error));
       }
-      // An encrypted key: with its passphrase on Node and Bun; Deno says it cannot decrypt one.
+      // An encrypted key, with its passphrase.
       const encrypted = { ...options, key: env.clientKeyEncrypted, passphrase: 'test passphrase' };
-      if (env.runtime === 'deno') {
-        const e = await rejects(
-          env.connect(env.mtlsUrl, new Recorder(), encrypted),
-          'ERR_TLS',
-          'Deno and a passphrase',
-        );
-        ok(/passphrase/.test(e.message), `the message says why: ${e.message}`);
-      } else {
-        const rec2 = new Recorder();
-        const conn2 = await env.connect(env.mtlsUrl, rec2, encrypted);
-        eq(decoder.decode((await rec2.message(0)).data), 'client:wasm-ws test client', 'with a decrypted key');
-        conn2.close();
-        await rec2.close();
-      }
+      const rec2 = new Recorder();
+      const conn2 = await env.connect(env.mtlsUrl, rec2, encrypted);
+      eq(decoder.decode((await rec2.message(0)).data), 'client:wasm-ws test client', 'with a decrypted key');
+      conn2.close();
+      await rec2.close();
     },
   },
   {
@@ -1072,7 +1063,6 @@ const tlsScenarios: Scenario[] = [
   },
   {
     name: 'tls/rejectUnauthorized false connects without the CA',
-    runtimes: ['node', 'bun'],
     async run(env) {
       const rec = new Recorder();
       const conn = await env.connect(env.echoTlsUrl, rec, { rejectUnauthorized: false });
@@ -1080,23 +1070,6 @@ const tlsScenarios: Scenario[] = [
       eq(decoder.decode((await rec.message(0)).data), 'insecure', 'echo');
       conn.close(1000);
       eq((await rec.close()).wasClean, true, 'clean close');
-    },
-  },
-  {
-    name: 'tls/rejectUnauthorized false: Deno says it cannot, per connection',
-    runtimes: ['deno'],
-    async run(env) {
-      const e = await rejects(
-        env.connect(env.echoTlsUrl, new Recorder(), { rejectUnauthorized: false }),
-        'ERR_TLS',
-        'rejectUnauthorized false',
-      );
-      ok(/unsafely-ignore-certificate-errors/.test(e.message), `the message says what to do instead: ${e.message}`);
-      // With the CA it still works: the option does not get in the way of a trusted certificate.
-      const rec = new Recorder();
-      const conn = await env.connect(env.echoTlsUrl, rec, { rejectUnauthorized: false, ca: env.ca });
-      conn.close(1000);
-      await rec.close();
     },
   },
 ];
