@@ -338,6 +338,9 @@ export const bunListen: ListenFactory = async (options, accept) => {
       data(socket, data) {
         socket.data.sink?.onChunk(data);
       },
+      // Without a handshake handler, Bun 1.4 calls close() on a TLS socket whose handshake is under way and
+      // keeps the socket open: a client that never finished its handshake held its socket for good.
+      handshake() {},
       drain(socket) {
         socket.data.transport?.flush();
       },

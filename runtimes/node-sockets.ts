@@ -230,10 +230,20 @@ export const nodeListen: ListenFactory = (options, accept) =>
     };
     const { tls: secure } = options;
     const server = secure
-      ? tls.createServer({ cert: secure.cert, key: secure.key, passphrase: secure.passphrase }, onSocket)
+      ? tls.createServer(
+          // Its own handshake timeout (120 s by default) covers the TLS handshake: ours starts after it.
+          {
+            cert: secure.cert,
+            key: secure.key,
+            passphrase: secure.passphrase,
+            handshakeTimeout: options.handshakeTimeout,
+          },
+          onSocket,
+        )
       : net.createServer(onSocket);
-    // A client whose TLS handshake fails never becomes a connection: Node has destroyed its socket.
-    server.on('tlsClientError', () => {});
+    // A client whose TLS handshake fails or times out never becomes a connection. Node destroys the socket
+    // of a failed one, not of one that timed out (a silent client stayed open for good): we do.
+    server.on('tlsClientError', (_error: Error, socket: tls.TLSSocket) => socket.destroy());
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
       server.off('error', reject);

@@ -15,6 +15,11 @@ export interface ListenOptions {
   /** 0: any free port. */
   port: number;
   tls?: ServerTlsOptions;
+  /**
+   * Ms a TLS handshake may take before its socket is dropped, where the runtime accepts a connection
+   * only once its handshake is done (node:tls): elsewhere the server's own handshake timer covers it.
+   */
+  handshakeTimeout: number;
 }
 
 /** Who connected. */

@@ -61,7 +61,10 @@ export class ServerCore {
   /** Listens through the runtime; resolves once it does. */
   async listen(): Promise<void> {
     const { host = serverDefaults.host, port = 0, tls } = this.options;
-    this.listener = await this.platform.listen({ host, port, tls }, this.accept);
+    this.listener = await this.platform.listen(
+      { host, port, tls, handshakeTimeout: this.handshakeTimeout },
+      this.accept,
+    );
   }
 
   /**

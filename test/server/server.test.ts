@@ -402,6 +402,27 @@ for (const runtime of runtimes.filter((r) => !picked || picked.includes(r.name))
         );
       });
 
+      test('TLS: a client that never finishes its TLS handshake is closed after handshakeTimeout', async () => {
+        const start = Date.now();
+        const silent = new RawClient(server.ports.tls); // TCP only: no ClientHello
+        const partial = new RawClient(server.ports.tls);
+        await partial.connected();
+        partial.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])); // a ClientHello's first bytes
+        // Meanwhile a TLS client is served.
+        let got = '';
+        const conn = await connect(
+          `${secure}/echo`,
+          { onMessage: (data) => (got = new TextDecoder().decode(data)) },
+          { ca: certs.ca },
+        );
+        conn.sendText('still here');
+        await Promise.all([silent.closed, partial.closed]);
+        const took = Date.now() - start;
+        assert.ok(took < LIMITS.handshakeTimeout + 2000, `closed after ${took} ms`);
+        assert.equal(got, 'still here');
+        conn.close(1000);
+      });
+
       test('many half-open sockets: all get 408 or are closed, others are served meanwhile, none stays', async () => {
         const before = await stats(server.ports.plain);
         const silent = Array.from({ length: 150 }, () => new RawClient(server.ports.plain));
