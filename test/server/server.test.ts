@@ -442,21 +442,23 @@ for (const runtime of runtimes.filter((r) => !picked || picked.includes(r.name))
         assert.equal(now.clients, 1, `only the stats connection is open: ${JSON.stringify(now.open)}`);
       });
 
-      test('a client that stops reading is dropped at maxBufferedAmount; the others are not', async () => {
-        const before = await stats(server.ports.plain);
-        const raw = new RawClient(server.ports.plain);
-        raw.write(upgradeRequest('/send?n=512&size=65536'));
-        await raw.response;
-        raw.socket.pause(); // 32 MiB asked for, none read: the kernel holds a few MiB, the rest is ours
-        await echoOnce(server.ports.plain);
-        const full = (s: Stats) => (s.errors.ERR_BUFFER_FULL ?? 0) - (before.errors.ERR_BUFFER_FULL ?? 0);
-        const now = await statsWhen(server.ports.plain, (s) => full(s) > 0);
-        assert.equal(full(now), 1, `errors: ${JSON.stringify(now.errors)}`);
-        // A paused socket does not see its end: read what the kernel holds, then the close.
-        raw.socket.resume();
-        await raw.closed;
-        assert.ok(raw.received < 32 * 1024 * 1024, `not everything was sent: ${raw.received} bytes came`);
-      });
+      for (const tls of [false, true]) {
+        test(`a client that stops reading is dropped at maxBufferedAmount; the others are not${tls ? ' (TLS)' : ''}`, async () => {
+          const before = await stats(server.ports.plain);
+          const raw = tls ? new RawClient(server.ports.tls, { ca: certs.ca }) : new RawClient(server.ports.plain);
+          raw.write(upgradeRequest('/send?n=512&size=65536'));
+          await raw.response;
+          raw.socket.pause(); // 32 MiB asked for, none read: the kernel holds a few MiB, the rest is ours
+          await echoOnce(server.ports.plain);
+          const full = (s: Stats) => (s.errors.ERR_BUFFER_FULL ?? 0) - (before.errors.ERR_BUFFER_FULL ?? 0);
+          const now = await statsWhen(server.ports.plain, (s) => full(s) > 0);
+          assert.equal(full(now), 1, `errors: ${JSON.stringify(now.errors)}`);
+          // A paused socket does not see its end: read what the kernel holds, then the close.
+          raw.socket.resume();
+          await raw.closed;
+          assert.ok(raw.received < 32 * 1024 * 1024, `not everything was sent: ${raw.received} bytes came`);
+        });
+      }
 
       test('a ping flood from a client that does not read costs a bounded backlog; others are served', async () => {
         const raw = new RawClient(server.ports.plain);
