@@ -266,9 +266,9 @@ export const denoTransport: TransportFactory = async (options: ConnectOptions, s
 };
 
 /** Accepts until the listener is closed. */
-async function acceptLoop(listener: Deno.Listener, accept: Accept): Promise<void> {
+async function acceptLoop(listener: Deno.TcpListener, accept: Accept): Promise<void> {
   for (;;) {
-    let conn: Deno.Conn;
+    let conn: Deno.TcpConn;
     try {
       conn = await listener.accept();
     } catch (error) {
@@ -278,11 +278,11 @@ async function acceptLoop(listener: Deno.Listener, accept: Accept): Promise<void
       continue;
     }
     try {
-      (conn as Deno.TcpConn).setNoDelay(true);
+      conn.setNoDelay(true);
     } catch {
       // reset already: its first read says so
     }
-    const address = conn.remoteAddr as Deno.NetAddr;
+    const address = conn.remoteAddr;
     accept((sink) => new DenoTransport(conn, sink), { remoteAddress: address.hostname, remotePort: address.port });
   }
 }

@@ -3,8 +3,8 @@
 // has no setNoDelay), and Deno writes each TLS record apart, so with Nagle on every record after the first
 // of a reply waited for the peer's delayed ACK (~40 ms: a 100 KB echo did ~28 round trips a second instead
 // of ~1500, a TLS handshake took ~48 ms); and Deno.startTls takes no client certificate, Deno decrypts no
-// key and cannot skip verification per connection. Deno.startTls after setNoDelay is ~10 % faster than
-// node:tls on Deno: Deno's plain client TLS keeps it.
+// key and cannot skip verification per connection. A client's other TLS connections keep Deno.startTls
+// after setNoDelay: as fast as node:tls on Deno at 256 B and 8 KiB, ~1.4x faster at 100 KB here.
 import net from 'node:net';
 import tls from 'node:tls';
 import { WebSocketError } from '../src/protocol/errors.ts';
