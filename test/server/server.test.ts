@@ -6,6 +6,7 @@
 // connection with 1001 and exits. SERVER_RUNTIMES=node,bun narrows the runtimes.
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -201,6 +202,38 @@ for (const runtime of runtimes.filter((r) => !picked || picked.includes(r.name))
             ws.close(1000);
           });
           assert.deepEqual(closed, { code: 1000, wasClean: true });
+        });
+
+        test(`ws's clients, ${mode}: large messages echoed intact while the clients stall their reads`, async () => {
+          // The server's writes wait on the socket while its memory grows for other clients' large messages:
+          // a write holding a view of that memory must still send the right bytes.
+          const clients = 6;
+          const messages = 8; // of up to 120 KB each: under maxBufferedAmount in flight
+          const results = await Promise.all(
+            Array.from({ length: clients }, async () => {
+              const ws = new WS(`${base()}/echo`, { ca: certs.ca, perMessageDeflate: false });
+              await once(ws, 'open');
+              const sent = Array.from({ length: messages }, () => randomBytes(1 + randomInt(120_000)));
+              const received: Buffer[] = [];
+              const done = new Promise<void>((resolve) =>
+                ws.on('message', (data: Buffer) => {
+                  received.push(data);
+                  if (received.length === messages) resolve();
+                }),
+              );
+              const stall = setInterval(() => {
+                ws.pause();
+                setTimeout(() => ws.resume(), 50 + randomInt(150));
+              }, 250);
+              for (const message of sent) ws.send(message);
+              await done;
+              clearInterval(stall);
+              ws.resume();
+              ws.close();
+              return sent.every((message, i) => message.equals(received[i]));
+            }),
+          );
+          assert.deepEqual(results, Array(clients).fill(true), 'every echo came back as sent');
         });
 
         test(`ws's client, ${mode}, with permessage-deflate`, async () => {
