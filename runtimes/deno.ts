@@ -27,6 +27,10 @@ import { nodeListen, nodeTransport } from './node-sockets.ts';
 
 const READ_MIN = 1024;
 const READ_MAX = 64 * 1024; // the shared receive area: a larger read would be pushed in pieces anyway
+// Shrinking on the first small read made traffic that alternates small and full reads (TLS records)
+// reallocate 1 → 4 → 16 → 64 KiB again and again: a hostile server streaming over TLS raised the
+// client's RSS by ~95 MiB in 3 s (found by the fuzzer); with this many in a row, by ~4.
+const SHRINK_AFTER = 8;
 
 // Large writes are copied (see write()) into buffers from a pool the thread's connections share, each
 // returned once written: a fresh buffer per write made Deno's sends of it slow (at 100 KB the echo server
@@ -68,8 +72,9 @@ function giveBack(view: Uint8Array): void {
 }
 
 class DenoTransport implements Transport {
-  // The read buffer: grows while reads fill it, back to READ_MIN when one comes back small.
+  // The read buffer: grows while reads fill it, back to READ_MIN after SHRINK_AFTER small reads in a row.
   private readBuffer = new Uint8Array(READ_MIN);
+  private smallReads = 0;
   // Writes in flight, in order: Deno reads each view until its write resolves.
   private readonly queue: Uint8Array[] = [];
   private queued = 0;
@@ -94,8 +99,15 @@ class DenoTransport implements Transport {
         const n = await this.conn.read(buffer);
         if (n === null) break;
         this.sink.onChunk(buffer.subarray(0, n));
-        if (n === buffer.length && n < READ_MAX) this.readBuffer = new Uint8Array(n * 4);
-        else if (n < READ_MIN / 2 && buffer.length > READ_MIN) this.readBuffer = new Uint8Array(READ_MIN);
+        if (n === buffer.length && n < READ_MAX) {
+          this.readBuffer = new Uint8Array(n * 4);
+          this.smallReads = 0;
+        } else if (n < READ_MIN / 2 && buffer.length > READ_MIN) {
+          if (++this.smallReads === SHRINK_AFTER) {
+            this.readBuffer = new Uint8Array(READ_MIN);
+            this.smallReads = 0;
+          }
+        } else this.smallReads = 0;
       }
     } catch (e) {
       if (!this.closed) error = e as Error;
