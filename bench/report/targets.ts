@@ -29,24 +29,29 @@ export interface TargetCheck {
 const OURS = 'wasm-ws';
 const FLOOR_RATIO = 0.97;
 
+/** The run's measurements beside `ours` (same size, transport and driver), by client and runtime. */
+function peersOf(all: Measurement[], ours: Measurement) {
+  const alike = all.filter(
+    (m) => m.size === ours.size && m.tls === ours.tls && m.driver === ours.driver && m.median !== null,
+  );
+  return (client: string, runtime = ours.runtime) => alike.find((m) => m.client === client && m.runtime === runtime);
+}
+
 /** Every target that the run has the figures for. */
 export function checkTargets(all: Measurement[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
-  const find = (client: string, runtime: string, size: number, tls: boolean) =>
-    all.find(
-      (m) => m.client === client && m.runtime === runtime && m.size === size && m.tls === tls && m.median !== null,
-    );
   for (const ours of all.filter((m) => m.client === OURS && m.median !== null)) {
     const { runtime, size, tls } = ours;
-    const floor = find('floor', runtime, size, tls);
+    const peer = peersOf(all, ours);
+    const floor = peer('floor');
     const floorRps = floor?.median ?? null;
     const check = (target: string, reference: number, limit: number) =>
       checks.push(judge(ours, target, reference, limit, floorRps));
     if (floorRps !== null) check(`≥ ${FLOOR_RATIO}× floor`, floorRps, FLOOR_RATIO);
-    const native = find('native', runtime, size, tls);
+    const native = peer('native');
     const nativeLimit = size <= 256 ? 1.0 : 1.3;
     if (native) check(`≥ ${nativeLimit.toFixed(1)}× native`, native.median!, nativeLimit);
-    const wsBufferutil = find('ws-bufferutil', runtime, size, tls);
+    const wsBufferutil = peer('ws-bufferutil');
     if (wsBufferutil) check('≥ 1.2× ws + bufferutil', wsBufferutil.median!, 1.2);
     const beast =
       size > 256
@@ -106,12 +111,11 @@ function judge(ours: Measurement, target: string, reference: number, limit: numb
 export function checkServerTargets(all: Measurement[], nativeOf: (runtime: string) => string): TargetCheck[] {
   const checks: TargetCheck[] = [];
   for (const ours of all.filter((m) => m.client === 'ours' && m.median !== null)) {
-    const { runtime, size, tls, driver } = ours;
-    const alike = all.filter((m) => m.driver === driver && m.tls === tls && m.size === size && m.median !== null);
-    const median = (id: string, rt = runtime) => alike.find((m) => m.client === id && m.runtime === rt)?.median ?? null;
+    const peer = peersOf(all, ours);
+    const median = (client: string, runtime?: string) => peer(client, runtime)?.median ?? null;
     const floor = median('floor');
     if (floor !== null) checks.push(judge(ours, `≥ ${FLOOR_RATIO}× floor`, floor, FLOOR_RATIO, floor));
-    const native = median(nativeOf(runtime));
+    const native = median(nativeOf(ours.runtime));
     if (native !== null) checks.push(judge(ours, '≥ 1.0× native server', native, 1.0, floor));
     const beast = median('beast', 'c++');
     if (beast !== null) checks.push(judge(ours, '≥ 0.9× Beast', beast, 0.9, floor));
