@@ -67,10 +67,15 @@ export function summarize(m: Measurement): void {
     : null;
 }
 
+/** The measurement behind "× Beast": the faster of the two Beast clients. */
+export function beastMeasurement(all: Measurement[], size: number): Measurement | null {
+  const measured = all.filter((m) => m.size === size && m.runtime === 'c++' && m.median !== null);
+  return measured.reduce<Measurement | null>((best, m) => (best === null || m.median! > best.median! ? m : best), null);
+}
+
 /** The reference for "× Beast": the faster of the two Beast clients. */
 export function beastReference(all: Measurement[], size: number): number | null {
-  const medians = all.filter((m) => m.size === size && m.runtime === 'c++' && m.median !== null).map((m) => m.median!);
-  return medians.length ? Math.max(...medians) : null;
+  return beastMeasurement(all, size)?.median ?? null;
 }
 
 /** The reference for "× native": the runtime's own client (`native`), or with --servers its own server (`id`). */

@@ -5,9 +5,17 @@
 // copy and deliver, cannot outrun it, so such a target is out of reach on that runtime whatever the
 // library does, and the floor's figure is the evidence.
 import { fmtUs } from './table.ts';
-import { beastReference, type Measurement } from './measurements.ts';
+import { beastMeasurement, type Measurement } from './measurements.ts';
 
 export type Verdict = 'met' | 'MISS' | 'beyond the floor';
+
+export interface RoundRatios {
+  min: number;
+  max: number;
+  /** Rounds in which the ratio met the target, of `of`. */
+  met: number;
+  of: number;
+}
 
 export interface TargetCheck {
   runtime: string;
@@ -24,6 +32,13 @@ export interface TargetCheck {
   verdict: Verdict;
   /** The floor's figure in the same unit, when there is one. */
   floor: number | null;
+  /**
+   * The same ratio round by round (ours against the reference measured in the same round): lowest,
+   * highest, and in how many of the rounds the target was met. How far this machine's noise spreads
+   * it: a MISS met in no round is a gap, one met in some rounds may be noise. Null unless both have
+   * every round.
+   */
+  rounds: RoundRatios | null;
 }
 
 const OURS = 'wasm-ws';
@@ -37,30 +52,49 @@ function peersOf(all: Measurement[], ours: Measurement) {
   return (client: string, runtime = ours.runtime) => alike.find((m) => m.client === client && m.runtime === runtime);
 }
 
+/**
+ * Round i's ratio of `ours` to `reference`, lowest and highest, when both have a figure for every round
+ * (rounds run the clients one after another, so round i's two figures were measured minutes apart at most).
+ */
+function pairedRatios(ours: number[], reference: number[], meets: (ratio: number) => boolean): RoundRatios | null {
+  if (ours.length === 0 || ours.length !== reference.length) return null;
+  const ratios = ours.map((x, i) => x / reference[i]);
+  return {
+    min: Math.min(...ratios),
+    max: Math.max(...ratios),
+    met: ratios.filter(meets).length,
+    of: ratios.length,
+  };
+}
+
+const roundsOf = (m: Measurement) => (m.failures.length === 0 ? m.rounds : []);
+const p99sOf = (m: Measurement) =>
+  m.failures.length === 0 && m.latencies?.every((l) => l !== null) ? m.latencies.map((l) => l!.p99) : [];
+
 /** Every target that the run has the figures for. */
 export function checkTargets(all: Measurement[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
   for (const ours of all.filter((m) => m.client === OURS && m.median !== null)) {
     const { runtime, size, tls } = ours;
     const peer = peersOf(all, ours);
-    const floor = peer('floor');
-    const floorRps = floor?.median ?? null;
-    const check = (target: string, reference: number, limit: number) =>
-      checks.push(judge(ours, target, reference, limit, floorRps));
-    if (floorRps !== null) check(`≥ ${FLOOR_RATIO}× floor`, floorRps, FLOOR_RATIO);
+    const floor = peer('floor') ?? null;
+    const check = (target: string, reference: Measurement | null | undefined, limit: number) => {
+      if (reference) checks.push(judge(ours, target, reference, limit, floor?.median ?? null));
+    };
+    check(`≥ ${FLOOR_RATIO}× floor`, floor, FLOOR_RATIO);
     const native = peer('native');
     const nativeLimit = size <= 256 ? 1.0 : 1.3;
-    if (native) check(`≥ ${nativeLimit.toFixed(1)}× native`, native.median!, nativeLimit);
-    const wsBufferutil = peer('ws-bufferutil');
-    if (wsBufferutil) check('≥ 1.2× ws + bufferutil', wsBufferutil.median!, 1.2);
-    const beast =
-      size > 256
-        ? beastReference(
-            all.filter((m) => m.tls === tls),
-            size,
-          )
-        : null;
-    if (beast) check('≥ 1.0× Beast', beast, 1.0);
+    check(`≥ ${nativeLimit.toFixed(1)}× native`, native, nativeLimit);
+    check('≥ 1.2× ws + bufferutil', peer('ws-bufferutil'), 1.2);
+    if (size > 256)
+      check(
+        '≥ 1.0× Beast',
+        beastMeasurement(
+          all.filter((m) => m.tls === tls),
+          size,
+        ),
+        1.0,
+      );
     // Latency: lower is better; out of reach where the floor's own p99 is above native's.
     if (native?.latency && ours.latency) {
       const floorP99 = floor?.latency?.p99 ?? null;
@@ -77,17 +111,27 @@ export function checkTargets(all: Measurement[]): TargetCheck[] {
         ratio,
         verdict,
         floor: floorP99,
+        rounds: pairedRatios(p99sOf(ours), p99sOf(native), (r) => r <= 1),
       });
     }
   }
   return checks;
 }
 
-/** A requests-per-second target: met, or a MISS, or beyond the floor when `limit × reference` is more than it did. */
-function judge(ours: Measurement, target: string, reference: number, limit: number, floor: number | null): TargetCheck {
-  const ratio = ours.median! / reference;
+/**
+ * A requests-per-second target, ours against `reference`: met, or a MISS, or beyond the floor when
+ * `limit ×` the reference is more than the floor did.
+ */
+function judge(
+  ours: Measurement,
+  target: string,
+  reference: Measurement,
+  limit: number,
+  floor: number | null,
+): TargetCheck {
+  const ratio = ours.median! / reference.median!;
   const verdict: Verdict =
-    ratio >= limit ? 'met' : floor !== null && limit * reference > floor ? 'beyond the floor' : 'MISS';
+    ratio >= limit ? 'met' : floor !== null && limit * reference.median! > floor ? 'beyond the floor' : 'MISS';
   const { runtime, size, tls, driver } = ours;
   return {
     runtime,
@@ -96,10 +140,11 @@ function judge(ours: Measurement, target: string, reference: number, limit: numb
     tls,
     target,
     ours: ours.median!,
-    reference,
+    reference: reference.median!,
     ratio,
     verdict,
     floor,
+    rounds: pairedRatios(roundsOf(ours), roundsOf(reference), (r) => r >= limit),
   };
 }
 
@@ -112,13 +157,13 @@ export function checkServerTargets(all: Measurement[], nativeOf: (runtime: strin
   const checks: TargetCheck[] = [];
   for (const ours of all.filter((m) => m.client === 'ours' && m.median !== null)) {
     const peer = peersOf(all, ours);
-    const median = (client: string, runtime?: string) => peer(client, runtime)?.median ?? null;
-    const floor = median('floor');
-    if (floor !== null) checks.push(judge(ours, `≥ ${FLOOR_RATIO}× floor`, floor, FLOOR_RATIO, floor));
-    const native = median(nativeOf(ours.runtime));
-    if (native !== null) checks.push(judge(ours, '≥ 1.0× native server', native, 1.0, floor));
-    const beast = median('beast', 'c++');
-    if (beast !== null) checks.push(judge(ours, '≥ 0.9× Beast', beast, 0.9, floor));
+    const floor = peer('floor') ?? null;
+    const check = (target: string, reference: Measurement | undefined, limit: number) => {
+      if (reference) checks.push(judge(ours, target, reference, limit, floor?.median ?? null));
+    };
+    check(`≥ ${FLOOR_RATIO}× floor`, floor ?? undefined, FLOOR_RATIO);
+    check('≥ 1.0× native server', peer(nativeOf(ours.runtime)), 1.0);
+    check('≥ 0.9× Beast', peer('beast', 'c++'), 0.9);
   }
   return checks;
 }
@@ -133,15 +178,22 @@ export function renderTargets(
 ): string {
   if (checks.length === 0) return '';
   const count = (v: Verdict) => checks.filter((c) => c.verdict === v).length;
+  const missed = checks.filter((c) => c.verdict === 'MISS');
+  const inNoRound = missed.filter((c) => c.rounds !== null && c.rounds.met === 0).length;
+  const inSomeRound = missed.filter((c) => c.rounds !== null && c.rounds.met > 0).length;
+  const unpaired = missed.length - inNoRound - inSomeRound;
   const out = [
     '',
-    `${title}: ${count('met')} met, ${count('MISS')} missed, ${count('beyond the floor')} beyond the floor (the target asks for more than the runtime's floor did in this run: out of reach there)`,
+    `${title}: ${count('met')} met, ${missed.length} missed, ${count('beyond the floor')} beyond the floor (the target asks for more than the runtime's floor did in this run: out of reach there)`,
+    `Of the missed: ${inNoRound} met in no round, ${inSomeRound} met in some rounds (ours against the reference of the same round: within this machine's spread)${unpaired ? `, ${unpaired} not paired (a round failed)` : ''}`,
   ];
   for (const c of checks.filter((x) => x.verdict !== 'met')) {
     const where = `${c.runtime} ${c.tls ? 'TLS ' : ''}${c.size} B${c.driver ? ` (${c.driver})` : ''}`;
     const floor = c.floor === null ? '' : `, floor ${fmtFigure(c, c.floor)}`;
+    const r = c.rounds;
+    const rounds = r === null ? '' : `; by round ${r.min.toFixed(2)}–${r.max.toFixed(2)}×, met in ${r.met} of ${r.of}`;
     out.push(
-      `  ${c.verdict === 'MISS' ? 'MISS' : 'beyond'}  ${where}: ${c.target}: ours ${fmtFigure(c, c.ours)} against ${fmtFigure(c, c.reference)} (${c.ratio.toFixed(3)}×${floor})`,
+      `  ${c.verdict === 'MISS' ? 'MISS' : 'beyond'}  ${where}: ${c.target}: ours ${fmtFigure(c, c.ours)} against ${fmtFigure(c, c.reference)} (${c.ratio.toFixed(3)}×${floor}${rounds})`,
     );
   }
   return out.join('\n');

@@ -61,7 +61,31 @@ test('without a floor in the run, a missed target is a MISS, and 256 B asks for 
   assert.deepEqual(verdicts(all), { 'deno 256 ≥ 1.0× native': 'MISS', 'deno 256 p99 ≤ native p99': 'MISS' });
   const text = renderTargets(checkTargets(all));
   assert.match(text, /0 met, 2 missed, 0 beyond the floor/);
-  assert.match(text, /MISS {2}deno 256 B: ≥ 1\.0× native: ours 9000 against 10\.0k \(0\.900×\)/);
+  assert.match(
+    text,
+    /MISS {2}deno 256 B: ≥ 1\.0× native: ours 9000 against 10\.0k \(0\.900×; by round 0\.90–0\.90×, met in 0 of 1\)/,
+  );
+});
+
+test("a miss is paired round by round: the ratio's spread, and in how many rounds it was met", () => {
+  const rounds = (m: Measurement, values: number[]): Measurement => ({
+    ...m,
+    rounds: values,
+    median: [...values].sort((a, b) => a - b)[1],
+  });
+  const all = [
+    rounds(measured('wasm-ws', 'bun', 256, 0), [9_000, 10_500, 9_500]),
+    rounds(measured('native', 'bun', 256, 0), [10_000, 10_000, 10_000]),
+    // The floor lost its second round: no pairing against it.
+    { ...rounds(measured('floor', 'bun', 256, 0), [12_000, 12_000, 12_000]), failures: ['timed out'] },
+  ];
+  const byTarget = Object.fromEntries(checkTargets(all).map((c) => [c.target, c]));
+  assert.equal(byTarget['≥ 1.0× native'].verdict, 'MISS');
+  assert.deepEqual(byTarget['≥ 1.0× native'].rounds, { min: 0.9, max: 1.05, met: 1, of: 3 });
+  assert.equal(byTarget['≥ 0.97× floor'].rounds, null);
+  const text = renderTargets(checkTargets(all));
+  assert.match(text, /Of the missed: 0 met in no round, 1 met in some rounds .*, 1 not paired \(a round failed\)/);
+  assert.match(text, /\(0\.950×, floor 12\.0k; by round 0\.90–1\.05×, met in 1 of 3\)/);
 });
 
 test('only our low-latency client is judged, and failed measurements are left out', () => {
