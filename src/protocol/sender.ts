@@ -114,6 +114,9 @@ export class Sender {
       this.pendingPong = payload.slice();
       return;
     }
+    // Answering this ping answers any older one still waiting (RFC 6455 §5.5.3): sent after it, that
+    // older pong would go out of order.
+    this.pendingPong = null;
     if (!this.reading) {
       this.frame(FIN | Opcode.Pong, payload);
       return;

