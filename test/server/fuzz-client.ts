@@ -8,6 +8,8 @@
 // close code (1002, 1007, 1009); and the socket closed by the server within its timeouts.
 import net from 'node:net';
 import tls from 'node:tls';
+import zlib from 'node:zlib';
+import { Inflate } from 'pako';
 import { Rng } from '../hostile/fuzz-rng.ts';
 import { type ClientFrame, FrameReader } from '../hostile/frame-reader.ts';
 import { upgradeRequest } from './raw-client.ts';
@@ -30,7 +32,12 @@ type Violation =
   | 'invalid UTF-8'
   | 'message too big'
   | 'invalid close code'
-  | 'close reason not UTF-8';
+  | 'close reason not UTF-8'
+  // With permessage-deflate agreed:
+  | 'compression bomb'
+  | 'RSV1 on a continuation'
+  | 'RSV1 on a ping'
+  | 'invalid DEFLATE data';
 
 const EXPECTED: Record<Violation, number> = {
   unmasked: 1002,
@@ -44,7 +51,26 @@ const EXPECTED: Record<Violation, number> = {
   'message too big': 1009,
   'invalid close code': 1002,
   'close reason not UTF-8': 1007,
+  'compression bomb': 1009,
+  'RSV1 on a continuation': 1002,
+  'RSV1 on a ping': 1002,
+  'invalid DEFLATE data': 1007,
 };
+const DEFLATE_VIOLATIONS: Violation[] = [
+  'compression bomb',
+  'RSV1 on a continuation',
+  'RSV1 on a ping',
+  'invalid DEFLATE data',
+];
+const PLAIN_VIOLATIONS = (Object.keys(EXPECTED) as Violation[]).filter((v) => !DEFLATE_VIOLATIONS.includes(v));
+/** What RFC 7692 drops from the end of each compressed message. */
+const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+
+/** A message compressed as permessage-deflate sends it (each on its own: valid under context takeover too). */
+function deflated(payload: Uint8Array): Buffer {
+  const out = zlib.deflateRawSync(payload, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  return out.subarray(0, out.length - 4);
+}
 
 export interface FuzzOutcome {
   seed: number;
@@ -112,6 +138,8 @@ interface Script {
   request: Buffer;
   /** 'valid': a 101 must come; 'refused': a 4xx; 'unfinished': a 408 or a close, once handshakeTimeout has passed. */
   handshake: 'valid' | 'refused' | 'unfinished';
+  /** permessage-deflate offered: the server must agree, and may compress its echoes. */
+  deflate: boolean;
   bytes: Buffer;
   messages: Message[];
   pings: Buffer[];
@@ -122,7 +150,8 @@ interface Script {
   plan: string[];
 }
 
-function script(rng: Rng): Script {
+/** `rng` draws the script; `drng` only what permessage-deflate adds, so a seed's other choices stay as they were. */
+function script(rng: Rng, drng: Rng): Script {
   const plan: string[] = [];
   const handshake = rng.weighted([
     [85, 'valid'],
@@ -142,6 +171,13 @@ function script(rng: Rng): Script {
     request = request.subarray(0, rng.range(0, request.length - 3));
     plan.push(`unfinished request (${request.length} bytes)`);
   }
+  const deflate = handshake === 'valid' && drng.chance(0.3);
+  if (deflate) {
+    request = Buffer.from(
+      upgradeRequest('/echo', { 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' }),
+    );
+    plan.push('deflate');
+  }
   const messages: Message[] = [];
   const pings: Buffer[] = [];
   const parts: Buffer[] = [];
@@ -151,7 +187,9 @@ function script(rng: Rng): Script {
     const violateAt = rng.chance(0.45) ? rng.range(0, count) : -1;
     for (let i = 0; i <= count; i++) {
       if (i === violateAt) {
-        violation = rng.pick(Object.keys(EXPECTED) as Violation[]);
+        violation = rng.pick(PLAIN_VIOLATIONS);
+        // With permessage-deflate agreed RSV1 on a data frame is no violation (it marks compression).
+        if (deflate && (drng.chance(0.4) || violation === 'rsv1')) violation = drng.pick(DEFLATE_VIOLATIONS);
         parts.push(violating(rng, violation));
         plan.push(`violation: ${violation}`);
         break;
@@ -165,20 +203,25 @@ function script(rng: Rng): Script {
       const n = Math.max(0, Math.min(size(rng), room));
       const payload = opcode === 1 ? text(rng, n) : rng.bytes(n);
       messages.push({ opcode, payload });
+      const compressed = deflate && drng.chance(0.6);
+      const body = compressed ? deflated(payload) : payload;
       // Fragments, with a ping between two of them now and then.
-      const cuts = payload.length > 1 && rng.chance(0.3) ? rng.range(1, 4) : 0;
-      const at = [0, ...Array.from({ length: cuts }, () => rng.range(1, payload.length - 1)).sort((a, b) => a - b)];
-      at.push(payload.length);
+      const cuts = body.length > 1 && rng.chance(0.3) ? rng.range(1, 4) : 0;
+      const at = [0, ...Array.from({ length: cuts }, () => rng.range(1, body.length - 1)).sort((a, b) => a - b)];
+      at.push(body.length);
       for (let k = 0; k + 1 < at.length; k++) {
         const last = k + 2 === at.length;
-        parts.push(frame(rng, (last ? 0x80 : 0) | (k === 0 ? opcode : 0), payload.subarray(at[k], at[k + 1])));
+        const first = k === 0 ? opcode | (compressed ? 0x40 : 0) : 0;
+        parts.push(frame(rng, (last ? 0x80 : 0) | first, body.subarray(at[k], at[k + 1])));
         if (!last && rng.chance(0.3)) {
           const ping = Buffer.from(rng.bytes(rng.range(0, 125)));
           pings.push(ping);
           parts.push(frame(rng, 0x89, ping));
         }
       }
-      plan.push(`${opcode === 1 ? 'text' : 'binary'} ${payload.length} B in ${at.length - 1}`);
+      plan.push(
+        `${opcode === 1 ? 'text' : 'binary'} ${payload.length} B${compressed ? ' compressed' : ''} in ${at.length - 1}`,
+      );
     }
   }
   const ending = violation
@@ -195,6 +238,7 @@ function script(rng: Rng): Script {
   return {
     request,
     handshake,
+    deflate,
     bytes: Buffer.concat(parts),
     messages,
     pings,
@@ -241,6 +285,16 @@ function violating(rng: Rng, v: Violation): Buffer {
       );
     case 'close reason not UTF-8':
       return frame(rng, 0x88, Buffer.from([0x03, 0xe8, 0xff, 0xfe]));
+    case 'compression bomb':
+      // Zeros: a kilobyte or so that inflates past maxMessage.
+      return frame(rng, 0x80 | 0x40 | 0x2, deflated(new Uint8Array(LIMITS.maxMessage + rng.range(1, 1 << 16))));
+    case 'RSV1 on a continuation':
+      return Buffer.concat([frame(rng, 0x40 | 0x2, deflated(small)), frame(rng, 0x80 | 0x40, small)]);
+    case 'RSV1 on a ping':
+      return frame(rng, 0x80 | 0x40 | 0x9, small);
+    case 'invalid DEFLATE data':
+      // A final block of the reserved type 11.
+      return frame(rng, 0x80 | 0x40 | 0x2, Buffer.concat([Buffer.from([0x07]), small]));
   }
 }
 
@@ -276,7 +330,7 @@ export interface FuzzTarget {
 export async function fuzzConnection(target: FuzzTarget, seed: number): Promise<FuzzOutcome> {
   const rng = new Rng(seed);
   const secure = rng.chance(0.25);
-  const s = script(rng);
+  const s = script(rng, new Rng(seed ^ 0x7692));
   if (secure) s.plan.unshift('TLS');
   const problems: string[] = [];
   const socket = secure
@@ -353,11 +407,18 @@ export async function fuzzConnection(target: FuzzTarget, seed: number): Promise<
     if (status < 400 || status > 499) problems.push(`a malformed request got ${status || 'no answer'}, not a 4xx`);
   } else if (status !== 0 && status !== 408) problems.push(`an unfinished request got ${status}`);
   if (status !== 101) return { seed, plan: s.plan.join('; '), problems };
+  const agreed = /sec-websocket-extensions:[^\r\n]*permessage-deflate/i.test(headers);
+  if (agreed !== s.deflate)
+    problems.push(
+      `permessage-deflate ${s.deflate ? 'offered' : 'not offered'}, the 101 says ${agreed ? '' : 'not '}agreed`,
+    );
+  const inflater = agreed ? new MessageInflater() : null;
 
   // The frames: well formed, then the echoes, pongs and close as the script says.
   const echoed: Uint8Array[] = [];
   let partial: Buffer[] | null = null;
   let partialOpcode = 0;
+  let partialCompressed = false;
   const pongs: Buffer[] = [];
   let close: ClientFrame | null = null;
   for (const f of frames) {
@@ -366,7 +427,9 @@ export async function fuzzConnection(target: FuzzTarget, seed: number): Promise<
       break;
     }
     if (f.masked) problems.push('a masked server frame');
-    if (f.rsv) problems.push(`RSV bits ${f.rsv.toString(16)} without an extension`);
+    // RSV1 marks a compressed message on its first frame, once permessage-deflate is agreed; nothing else.
+    const compressedStart = f.rsv === 0x40 && agreed && (f.opcode === 1 || f.opcode === 2);
+    if (f.rsv && !compressedStart) problems.push(`RSV bits ${f.rsv.toString(16)} on opcode ${f.opcode}`);
     if (f.opcode >= 8) {
       if (!f.fin || f.payload.length > 125) problems.push(`a control frame fragmented or over 125 bytes (${f.opcode})`);
       if (f.opcode === 8) close = f;
@@ -382,10 +445,19 @@ export async function fuzzConnection(target: FuzzTarget, seed: number): Promise<
     if (partial === null) {
       partial = [];
       partialOpcode = f.opcode;
+      partialCompressed = compressedStart;
     }
     partial.push(f.payload);
     if (f.fin) {
-      const m = Buffer.concat(partial);
+      let m: Buffer = Buffer.concat(partial);
+      if (partialCompressed) {
+        const inflated = inflater!.inflate(m);
+        if (inflated === null) {
+          problems.push('an echo compressed with invalid DEFLATE data');
+          break;
+        }
+        m = inflated;
+      }
       if (partialOpcode === 1 && !isUtf8(m)) problems.push('an echoed text message that is not UTF-8');
       echoed.push(m);
       partial = null;
@@ -423,6 +495,21 @@ export async function fuzzConnection(target: FuzzTarget, seed: number): Promise<
   } else if (ended && !close) problems.push('the connection ended with no close frame from the server');
   else if (close && closeCode(close) !== 1000) problems.push(`a clean connection closed with ${closeCode(close)}`);
   return { seed, plan: s.plan.join('; '), problems };
+}
+
+/** The server's compressed messages, inflated in one raw stream (context takeover), with pako. */
+class MessageInflater {
+  private readonly inflater = new Inflate({ raw: true, windowBits: 15 });
+  private parts: Uint8Array[] = [];
+  constructor() {
+    this.inflater.onData = (chunk: Uint8Array) => this.parts.push(chunk);
+  }
+  /** The message, or null when its data is not valid DEFLATE. */
+  inflate(compressed: Uint8Array): Buffer | null {
+    this.parts = [];
+    if (!this.inflater.push(compressed, 2) || !this.inflater.push(TAIL, 2)) return null; // Z_SYNC_FLUSH
+    return Buffer.concat(this.parts);
+  }
 }
 
 function isUtf8(bytes: Uint8Array): boolean {
