@@ -140,6 +140,8 @@ interface Script {
   handshake: 'valid' | 'refused' | 'unfinished';
   /** permessage-deflate offered: the server must agree, and may compress its echoes. */
   deflate: boolean;
+  /** The server's callbacks do as they please: no echo is promised, and it may close first (1000, 4xxx). */
+  chaos: boolean;
   bytes: Buffer;
   messages: Message[];
   pings: Buffer[];
@@ -150,8 +152,11 @@ interface Script {
   plan: string[];
 }
 
-/** `rng` draws the script; `drng` only what permessage-deflate adds, so a seed's other choices stay as they were. */
-function script(rng: Rng, drng: Rng): Script {
+/**
+ * `rng` draws the script; `drng` only what permessage-deflate adds and `crng` whether the server's
+ * callbacks act up, so that a seed's other choices stay as they were when those came.
+ */
+function script(rng: Rng, drng: Rng, crng: Rng): Script {
   const plan: string[] = [];
   const handshake = rng.weighted([
     [85, 'valid'],
@@ -172,11 +177,13 @@ function script(rng: Rng, drng: Rng): Script {
     plan.push(`unfinished request (${request.length} bytes)`);
   }
   const deflate = handshake === 'valid' && drng.chance(0.3);
-  if (deflate) {
-    request = Buffer.from(
-      upgradeRequest('/echo', { 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' }),
-    );
-    plan.push('deflate');
+  // /chaos: the server's onMessage echoes twice, sends big, pings, closes, terminates… (test-server.ts).
+  const chaos = handshake === 'valid' && crng.chance(0.2);
+  if (deflate || chaos) {
+    const extensions = deflate ? 'permessage-deflate; client_max_window_bits' : null;
+    request = Buffer.from(upgradeRequest(chaos ? '/chaos' : '/echo', { 'Sec-WebSocket-Extensions': extensions }));
+    if (deflate) plan.push('deflate');
+    if (chaos) plan.push('chaos');
   }
   const messages: Message[] = [];
   const pings: Buffer[] = [];
@@ -239,6 +246,7 @@ function script(rng: Rng, drng: Rng): Script {
     request,
     handshake,
     deflate,
+    chaos,
     bytes: Buffer.concat(parts),
     messages,
     pings,
@@ -330,7 +338,7 @@ export interface FuzzTarget {
 export async function fuzzConnection(target: FuzzTarget, seed: number): Promise<FuzzOutcome> {
   const rng = new Rng(seed);
   const secure = rng.chance(0.25);
-  const s = script(rng, new Rng(seed ^ 0x7692));
+  const s = script(rng, new Rng(seed ^ 0x7692), new Rng(seed ^ 0xc4a05));
   if (secure) s.plan.unshift('TLS');
   const problems: string[] = [];
   const socket = secure
@@ -396,7 +404,11 @@ export async function fuzzConnection(target: FuzzTarget, seed: number): Promise<
   }
 
   // The answer to the request.
+  // Under chaos a message whose first byte is 4 modulo 8 makes the server terminate the connection: with
+  // the client's bytes unread, its socket closes with a reset, which can discard even the 101 unread.
+  const mayTerminate = s.chaos && s.messages.some((m) => m.payload.length > 0 && m.payload[0] % 8 === 4);
   if (s.handshake === 'valid') {
+    if (status === 0 && mayTerminate) return { seed, plan: s.plan.join('; '), problems };
     if (status !== 101) problems.push(`a valid request got ${status || 'no answer'}: ${headers.split('\r\n')[0]}`);
     else if (
       !headers.includes(`Sec-WebSocket-Accept: ${ACCEPT}`) &&
@@ -464,9 +476,9 @@ export async function fuzzConnection(target: FuzzTarget, seed: number): Promise<
     }
   }
   // Every message before the violation is echoed before the close, in order and intact (a "message
-  // inside a message" leaves its first half unanswered).
-  const sent = s.messages;
-  if (echoed.length > sent.length) problems.push(`${echoed.length} echoes for ${sent.length} messages`);
+  // inside a message" leaves its first half unanswered). Under chaos nothing is promised.
+  const sent = s.chaos ? [] : s.messages;
+  if (!s.chaos && echoed.length > sent.length) problems.push(`${echoed.length} echoes for ${sent.length} messages`);
   for (let i = 0; i < Math.min(echoed.length, sent.length); i++)
     if (Buffer.compare(Buffer.from(echoed[i]), Buffer.from(sent[i].payload)) !== 0) {
       problems.push(`echo ${i} differs from message ${i} (${echoed[i].length} B against ${sent[i].payload.length})`);
@@ -488,7 +500,14 @@ export async function fuzzConnection(target: FuzzTarget, seed: number): Promise<
     }
     next++;
   }
-  if (s.violation) {
+  if (s.chaos) {
+    // The server's callback may close first (1000, 4000-4999) or terminate (no close frame at all).
+    const code = close ? closeCode(close) : null;
+    const allowed = (c: number) =>
+      c === 1000 || (c >= 4000 && c <= 4999) || (s.violation && c === EXPECTED[s.violation]);
+    if (code !== null && !allowed(code))
+      problems.push(`closed with ${code} under chaos${s.violation ? ` (violation "${s.violation}")` : ''}`);
+  } else if (s.violation) {
     const want = EXPECTED[s.violation];
     if (!close) problems.push(`no close frame after "${s.violation}" (want ${want})`);
     else if (closeCode(close) !== want) problems.push(`"${s.violation}" closed with ${closeCode(close)}, not ${want}`);

@@ -79,6 +79,10 @@ for (const runtime of runtimes.filter((r) => !picked || picked.includes(r.name))
       // Every connection is gone (the /stats connection is the one left).
       const now = await statsWhen(port, (s) => s.clients === 1, 5000);
       assert.equal(now.clients, 1, `connections still open: ${JSON.stringify(now.open)}`);
+      // The callbacks' own checks (test-server.ts): no view changed under a callback that acted up, no
+      // message after a close, no connection closed twice.
+      for (const broken of ['VIEW_CHANGED', 'EVENT_AFTER_CLOSE', 'CLOSED_TWICE'])
+        assert.equal(now.errors[broken] ?? 0, 0, `${broken} (run seed ${seed})`);
       assert.ok(
         now.rss - baseline.rss < RSS_GROWTH_MAX,
         `RSS grew by ${((now.rss - baseline.rss) / 2 ** 20).toFixed(1)} MiB (run seed ${seed})`,

@@ -11,6 +11,7 @@ import type {
   ServerHandlers,
   WebSocketServerOptions,
 } from '../../src/api.ts';
+import { digest } from '../hostile/fuzz-rng.ts';
 
 export interface TestServerConfig {
   cert: string;
@@ -69,6 +70,7 @@ export async function startTestServer(
     table[key] = (table[key] ?? 0) + 1;
   };
   const servers: Server[] = [];
+  const closed = new WeakSet<ServerConnection>();
   const clients = () => servers.reduce((n, s) => n + s.clients.size, 0);
 
   const handlers: ServerHandlers = {
@@ -104,16 +106,24 @@ export async function startTestServer(
       }
     },
     onMessage(conn, data, isText) {
+      if (closed.has(conn)) bump(counts.errors, 'EVENT_AFTER_CLOSE');
       const path = conn.request?.url ?? '';
       if (path.startsWith('/echo') || path === '/') conn.send(data, isText);
-      else if (path.startsWith('/upper') && isText) {
+      else if (path.startsWith('/chaos')) {
+        const before = digest(data);
+        chaos(conn, data, isText);
+        // The view stays as it was until the callback returns, whatever the callback did.
+        if (digest(data) !== before) bump(counts.errors, 'VIEW_CHANGED');
+      } else if (path.startsWith('/upper') && isText) {
         conn.sendText(new TextDecoder().decode(data).toUpperCase());
       }
     },
     onError(_conn, error) {
       bump(counts.errors, error.code);
     },
-    onClose(_conn: ServerConnection, code) {
+    onClose(conn: ServerConnection, code) {
+      if (closed.has(conn)) bump(counts.errors, 'CLOSED_TWICE');
+      closed.add(conn);
       bump(counts.closed, code);
     },
     onRefused(refused) {
@@ -163,6 +173,47 @@ export async function startTestServer(
       await Promise.all([...servers.map((s) => s.close()), closed]);
     },
   };
+}
+
+/**
+ * /chaos: what an application may do from onMessage, picked by the message's first byte — echo twice,
+ * send a large message, ping, close (then send), terminate, pause a moment, echo then close, measure a
+ * round trip (the server fuzzer's connections).
+ */
+function chaos(conn: ServerConnection, data: Uint8Array, isText: boolean): void {
+  switch (data.length > 0 ? data[0] % 8 : 0) {
+    case 0:
+      conn.send(data, isText);
+      conn.send(data, isText);
+      break;
+    case 1:
+      conn.send(new Uint8Array(200_000).fill(7));
+      conn.send(data, isText);
+      break;
+    case 2:
+      conn.ping(data.subarray(0, 125));
+      conn.send(data, isText);
+      break;
+    case 3:
+      conn.close(4000 + (data.length % 1000), 'chaos');
+      conn.send(data, isText); // after close: not sent
+      break;
+    case 4:
+      conn.terminate();
+      break;
+    case 5:
+      conn.pause();
+      setTimeout(() => conn.resume(), 20);
+      conn.send(data, isText);
+      break;
+    case 6:
+      conn.send(data, isText);
+      conn.close(1000);
+      break;
+    default:
+      conn.measureRoundTrip().catch(() => {});
+      conn.send(data, isText);
+  }
 }
 
 /** The line a runner prints once listening. */
