@@ -71,6 +71,13 @@ const roundsOf = (m: Measurement) => (m.failures.length === 0 ? m.rounds : []);
 const p99sOf = (m: Measurement) =>
   m.failures.length === 0 && m.latencies?.every((l) => l !== null) ? m.latencies.map((l) => l!.p99) : [];
 
+/** A check of `ours` against a reference (when the run has one), judged with the floor's figure, into `checks`. */
+function checker(checks: TargetCheck[], ours: Measurement, floor: Measurement | null) {
+  return (target: string, reference: Measurement | null | undefined, limit: number): void => {
+    if (reference) checks.push(judge(ours, target, reference, limit, floor?.median ?? null));
+  };
+}
+
 /** Every target that the run has the figures for. */
 export function checkTargets(all: Measurement[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
@@ -78,9 +85,7 @@ export function checkTargets(all: Measurement[]): TargetCheck[] {
     const { runtime, size, tls } = ours;
     const peer = peersOf(all, ours);
     const floor = peer('floor') ?? null;
-    const check = (target: string, reference: Measurement | null | undefined, limit: number) => {
-      if (reference) checks.push(judge(ours, target, reference, limit, floor?.median ?? null));
-    };
+    const check = checker(checks, ours, floor);
     check(`≥ ${FLOOR_RATIO}× floor`, floor, FLOOR_RATIO);
     const native = peer('native');
     const nativeLimit = size <= 256 ? 1.0 : 1.3;
@@ -158,10 +163,8 @@ export function checkServerTargets(all: Measurement[], nativeOf: (runtime: strin
   for (const ours of all.filter((m) => m.client === 'ours' && m.median !== null)) {
     const peer = peersOf(all, ours);
     const floor = peer('floor') ?? null;
-    const check = (target: string, reference: Measurement | undefined, limit: number) => {
-      if (reference) checks.push(judge(ours, target, reference, limit, floor?.median ?? null));
-    };
-    check(`≥ ${FLOOR_RATIO}× floor`, floor ?? undefined, FLOOR_RATIO);
+    const check = checker(checks, ours, floor);
+    check(`≥ ${FLOOR_RATIO}× floor`, floor, FLOOR_RATIO);
     check('≥ 1.0× native server', peer(nativeOf(ours.runtime)), 1.0);
     check('≥ 0.9× Beast', peer('beast', 'c++'), 0.9);
   }
