@@ -24,6 +24,14 @@ export interface FuzzClient {
 
 export type Api = 'll' | 'ws';
 
+/**
+ * Connections that once found a bug, replayed at the start of every run: 748253548 (ws, plain) had the
+ * server write a pong flood between the chunks of an echo it was still writing; the client read the
+ * pongs as the message's payload and echoed them, which looked like a client corrupting data (about two
+ * runs in three before the server queued floods behind its other writes).
+ */
+const REGRESSIONS: { seed: number; api: Api; tls: boolean }[] = [{ seed: 748253548, api: 'ws', tls: false }];
+
 /** What the parent passes as JSON in FUZZ_CONFIG. */
 export interface FuzzConfig {
   /** Names this child's connections on the server (it keeps findings per run). */
@@ -204,6 +212,7 @@ export class FuzzDriver {
     if (config.replay) {
       await Promise.all(config.replay.map((r) => this.start(r.seed, r.api, r.tls).done));
     } else {
+      for (const r of REGRESSIONS) this.start(r.seed, r.api, r.tls);
       while (performance.now() < this.stopAt && this.started < config.maxConnections) {
         while (this.active.size < config.concurrency && this.started < config.maxConnections) {
           this.start(this.rng.u32(), this.rng.chance(0.5) ? 'll' : 'ws', this.rng.chance(0.35));

@@ -412,7 +412,9 @@ class Peer {
   /** Where bytes the client sent came from, if another connection sent them. */
   private elsewhere(data: Buffer): string {
     const from = this.origins.get(digest(data));
-    if (from) return `; the server sent these bytes on connection ${from} (a mix-up between connections)`;
+    // The same seed makes the same bytes on every runtime: only another seed's are a mix-up.
+    if (from && !from.endsWith(`:${this.p.seed}:${this.p.api}:${this.p.tls ? 'tls' : 'plain'}`))
+      return `; the server sent these bytes on connection ${from} (a mix-up between connections)`;
     const head = data.subarray(0, 16);
     const tail = data.subarray(Math.max(0, data.length - 16));
     for (const m of this.recent) {
@@ -438,7 +440,16 @@ class Peer {
 
   /** Writes in order with the connection's chunking, pauses and backpressure. */
   private send(bytes: Buffer): Promise<void> {
-    const done = this.tail.then(() => this.writeChunked(bytes));
+    return this.inOrder(() => this.writeChunked(bytes));
+  }
+
+  /**
+   * Runs a writer after every write queued before it, and before any queued after: an echo (queued as
+   * the client's message arrives) must never land between the chunks of a flood or a stream, nor one of
+   * their batches between an echo's chunks (the client would read the batch as payload).
+   */
+  private inOrder(write: () => Promise<void>): Promise<void> {
+    const done = this.tail.then(write);
     this.tail = done.catch(() => {});
     return done;
   }
@@ -835,7 +846,7 @@ class Peer {
           Math.floor((20 * 1024 * 1024) / (size + 2)),
         );
         this.step(`${kind}(${count}x${size}${this.reading ? '' : ',not-reading'})`);
-        await this.flood(kind === 'ping-flood' ? PING : PONG, count, size);
+        await this.inOrder(() => this.flood(kind === 'ping-flood' ? PING : PONG, count, size));
         return false;
       }
       case 'broken': {
@@ -912,7 +923,7 @@ class Peer {
       [15, 'reset'],
     ]);
     this.step(`then-${next}`);
-    if (next === 'stream') await this.stream();
+    if (next === 'stream') await this.inOrder(() => this.stream());
     else if (next === 'close') await this.send(frame(FIN | CLOSE, closePayload(1000)));
     else if (next === 'half-close') this.end();
     else if (next === 'reset') this.raw.resetAndDestroy();
