@@ -1,6 +1,6 @@
 // Frame building (RFC 6455 §5.2): the payload is written first at a fixed distance after the start of
 // the send region, the header right before it, so header and payload leave in one write.
-import { maskInPlace } from "./mask";
+import { maskInto } from "./mask";
 import { allocRegion, growRegion, MAX_REGION, AT_SEND } from "./regions";
 import { put } from "./record";
 import { R_TX_FRAME_PTR, R_TX_FRAME_LEN } from "./abi";
@@ -41,8 +41,10 @@ export function headerSize(len: usize, masked: bool): usize {
   return 2 + (len < 126 ? 0 : len < 65536 ? 2 : 8) + (masked ? 4 : 0);
 }
 
-// Writes the header before the payload at txPayload and masks the payload when `masked`.
-export function txBuild(b0: i32, len: usize, key: u32, masked: bool): usize {
+// Writes the header before the payload at txPayload and masks the payload when `masked`. With `src`
+// (not 0) the payload is taken from there, in this memory and apart from the frame: copied and masked
+// in one pass (an echo of a received message), not copied in by the caller and masked after.
+export function txBuild(b0: i32, len: usize, key: u32, masked: bool, src: usize): usize {
   const payload = txPayload;
   const start = payload - headerSize(len, masked);
   const maskBit: u32 = masked ? 0x80 : 0;
@@ -56,9 +58,12 @@ export function txBuild(b0: i32, len: usize, key: u32, masked: bool): usize {
     store<u8>(start + 1, <u8>(maskBit | 127));
     store<u64>(start + 2, bswap<u64>(<u64>len));
   }
+  const from = src != 0 ? src : payload;
   if (masked) {
     store<u32>(payload - 4, key);
-    maskInPlace(payload, len, key, 0);
+    maskInto(payload, from, len, key, 0);
+  } else if (from != payload) {
+    memory.copy(payload, from, len);
   }
   txEnd = payload + len;
   put(R_TX_FRAME_PTR, <i32>start);

@@ -63,8 +63,8 @@ export function tx_reserve(len: i32): usize {
   return txReserve(<usize>len);
 }
 
-export function tx_build(b0: i32, len: i32, key: i32, masked: i32): usize {
-  return txBuild(b0, <usize>len, <u32>key, masked != 0);
+export function tx_build(b0: i32, len: i32, key: i32, masked: i32, src: usize): usize {
+  return txBuild(b0, <usize>len, <u32>key, masked != 0, src);
 }
 
 export function tx_space(): i32 {

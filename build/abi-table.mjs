@@ -1,6 +1,6 @@
 // The codec's ABI, written once: `node build/generate-abi.mjs` (run by build:wasm) writes assembly/abi.ts, csrc/abi.h,
 // src/codec/abi.ts and the tables in assembly/ABI.md from it (and `--check` says whether they are current).
-export const version = 4;
+export const version = 5;
 
 /** Events next() returns. [name, value, TypeScript name, meaning] */
 export const events = [
@@ -124,9 +124,9 @@ export const functions = [
   ],
   [
     'tx_build',
-    ['b0', 'len', 'key', 'masked'],
+    ['b0', 'len', 'key', 'masked', 'src'],
     'i32',
-    'Writes the header before the payload (masking it with `key` when `masked`); returns the frame start.',
+    'Writes the header before the payload (masking it with `key` when `masked`); returns the frame start. With `src` not 0 the payload is taken from `src` in this memory (apart from the frame), copied and masked in one pass.',
   ],
   ['tx_space', [], 'i32', 'Payload bytes a frame can have without growing memory.'],
   ['tx_pin', [], '', 'The last frame is still read by a pending write: build later ones after it.'],

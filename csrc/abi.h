@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define ABI_VERSION 4
+#define ABI_VERSION 5
 
 // Events next() returns.
 enum {

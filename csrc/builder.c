@@ -37,8 +37,10 @@ static inline usize header_size(usize len, bool masked) {
   return 2 + (len < 126 ? 0 : len < 65536 ? 2 : 8) + (masked ? 4 : 0);
 }
 
-// Writes the header before the payload at tx_payload and masks the payload when `masked`.
-usize tx_build_frame(int32_t b0, usize len, uint32_t key, bool masked) {
+// Writes the header before the payload at tx_payload and masks the payload when `masked`. With `src`
+// (not 0) the payload is taken from there, in this memory and apart from the frame: copied and masked
+// in one pass (an echo of a received message), not copied in by the caller and masked after.
+usize tx_build_frame(int32_t b0, usize len, uint32_t key, bool masked, usize src) {
   const usize payload = tx_payload;
   const usize start = payload - header_size(len, masked);
   const uint32_t mask_bit = masked ? 0x80 : 0;
@@ -52,9 +54,12 @@ usize tx_build_frame(int32_t b0, usize len, uint32_t key, bool masked) {
     store8(start + 1, mask_bit | 127);
     store64(start + 2, __builtin_bswap64((uint64_t)len));
   }
+  const usize from = src != 0 ? src : payload;
   if (masked) {
     store32(payload - 4, key);
-    mask_in_place(payload, len, key, 0);
+    mask_into(payload, from, len, key, 0);
+  } else if (from != payload) {
+    copy(payload, from, len);
   }
   tx_end = payload + len;
   put(R_TX_FRAME_PTR, (int32_t)start);

@@ -45,7 +45,8 @@ static inline void put_offset(double value) { __builtin_memcpy((void *)(uintptr_
 
 // mask.c
 static inline uint32_t rotate_key(uint32_t key, int32_t offset) { return rotr32(key, (uint32_t)((offset & 3) << 3)); }
-void mask_in_place(usize ptr, usize len, uint32_t key, int32_t offset);
+void mask_into(usize dst, usize src, usize len, uint32_t key, int32_t offset);
+static inline void mask_in_place(usize ptr, usize len, uint32_t key, int32_t offset) { mask_into(ptr, ptr, len, key, offset); }
 
 // utf8.c
 #define UTF8_ACCEPT 0u
@@ -85,7 +86,7 @@ int32_t parser_next(void);
 // builder.c
 usize tx_reserve_bytes(usize len);
 usize tx_space_bytes(void);
-usize tx_build_frame(int32_t b0, usize len, uint32_t key, bool masked);
+usize tx_build_frame(int32_t b0, usize len, uint32_t key, bool masked, usize src);
 void tx_pin_frame(void);
 void tx_release_frame(void);
 

@@ -42,8 +42,8 @@ EXPORT("next") int32_t next(void) {
 
 EXPORT("tx_reserve") usize tx_reserve(int32_t len) { return tx_reserve_bytes((usize)len); }
 
-EXPORT("tx_build") usize tx_build(int32_t b0, int32_t len, int32_t key, int32_t masked) {
-  return tx_build_frame(b0, (usize)len, (uint32_t)key, masked != 0);
+EXPORT("tx_build") usize tx_build(int32_t b0, int32_t len, int32_t key, int32_t masked, usize src) {
+  return tx_build_frame(b0, (usize)len, (uint32_t)key, masked != 0, src);
 }
 
 EXPORT("tx_space") int32_t tx_space(void) { return (int32_t)tx_space_bytes(); }

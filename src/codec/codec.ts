@@ -23,6 +23,11 @@ const EMPTY = new Uint8Array(0);
 // crossover of a JS loop against a call into WASM at 12 B on Node and 32 B on Bun and Deno; with the
 // copy into WASM memory counted, the JS loop wins up to about 32 B on all three).
 const MASK_IN_JS_BELOW = 32;
+// From this payload size, a payload that is a view of the codec's memory is copied by the codec,
+// masked on the way, rather than copied in by JS and masked after (one pass over it instead of two).
+const COPY_IN_CODEC_FROM = 16 * 1024;
+// The longest frame header (the codec's MAX_HEADER): it is written right before the payload.
+const MAX_HEADER = 14;
 /** Bytes in the shared receive area (SHARED_RX in the codec). */
 export const SHARED_AREA = 64 * 1024;
 
@@ -317,6 +322,10 @@ export class Codec {
     const len = payload.length;
     const offset = payload.byteOffset; // a detached view reports 0: read it first
     const shared = this.shared;
+    // A large payload that is a view of this memory (a received message echoed back) is copied and
+    // masked in one pass by the codec. Only large ones are asked: on JavaScriptCore, `buffer` makes an
+    // ArrayBuffer for a typed array that had none.
+    const inMemory = len >= COPY_IN_CODEC_FROM && payload.buffer === shared.buffer;
     const ptr = this.wasm.tx_reserve(len);
     if (ptr === 0) throw new RangeError('wasm-ws: out of memory for an outgoing frame');
     if (shared.bytes.length === 0) {
@@ -326,8 +335,11 @@ export class Codec {
       if (payload.length !== len) payload = new Uint8Array(shared.buffer, offset, len);
     }
     if (len < MASK_IN_JS_BELOW && this.masks) return this.smallFrame(ptr, b0, payload, key);
+    // Apart from the frame, header included (the caller's view is never in the send region, but a
+    // stale one could be).
+    if (inMemory && (offset + len <= ptr - MAX_HEADER || offset >= ptr + len)) return this.finish(b0, len, key, offset);
     shared.bytes.set(payload, ptr);
-    return this.finish(b0, len, key);
+    return this.finish(b0, len, key, 0);
   }
 
   // Copying and masking a few bytes in one JS loop is cheaper than copying them in and calling WASM.
@@ -351,11 +363,12 @@ export class Codec {
     if (ptr === 0) throw new RangeError('wasm-ws: out of memory for an outgoing frame');
     this.shared.refresh();
     const { written } = encoder.encodeInto(text, this.shared.bytes.subarray(ptr, ptr + text.length * 3));
-    return this.finish(b0, written, key);
+    return this.finish(b0, written, key, 0);
   }
 
-  private finish(b0: number, len: number, key: number): Uint8Array {
-    const start = this.wasm.tx_build(b0, len, key, this.masks ? 1 : 0);
+  /** The header, and the payload masked for a client: from `src` in this memory, or in place (0). */
+  private finish(b0: number, len: number, key: number, src: number): Uint8Array {
+    const start = this.wasm.tx_build(b0, len, key, this.masks ? 1 : 0, src);
     return this.shared.view(start, this.shared.record[Slot.TxFrameLen]);
   }
 

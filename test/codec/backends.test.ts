@@ -575,19 +575,26 @@ for (const simd of flavours) {
           const pa = p.as.wasm.tx_reserve(len);
           const pc = p.c.wasm.tx_reserve(len);
           assert.equal(pc - p.cBase, pa - p.asBase, `tx_reserve(${len})`);
-          new Uint8Array(p.as.wasm.memory.buffer).set(payload, pa);
-          new Uint8Array(p.c.wasm.memory.buffer).set(payload, pc);
+          // The payload written where the frame goes, or (as an echo of a received message) elsewhere
+          // in memory: the shared receive area, passed as `src`.
+          const fromArea = len > 0 && len <= 65536 && r.chance(0.4);
+          const srcA = fromArea ? p.as.wasm.rx_area() + r.int(65536 - len + 1) : 0;
+          const srcC = fromArea ? srcA - p.asBase + p.cBase : 0;
+          new Uint8Array(p.as.wasm.memory.buffer).set(payload, fromArea ? srcA : pa);
+          new Uint8Array(p.c.wasm.memory.buffer).set(payload, fromArea ? srcC : pc);
           const masked = role === Role.Client ? 1 : 0;
-          const fa = p.as.wasm.tx_build(b0, len, key, masked);
-          const fc = p.c.wasm.tx_build(b0, len, key, masked);
+          const fa = p.as.wasm.tx_build(b0, len, key, masked, srcA);
+          const fc = p.c.wasm.tx_build(b0, len, key, masked, srcC);
           assert.equal(fc - p.cBase, fa - p.asBase, 'tx_build');
           sameRecord(p, `after frame ${i}`);
           const end = pa + len;
-          assert.deepEqual(
-            new Uint8Array(p.c.wasm.memory.buffer, fc, pc + len - fc),
-            new Uint8Array(p.as.wasm.memory.buffer, fa, end - fa),
-            `frame ${i} bytes`,
-          );
+          const built = new Uint8Array(p.as.wasm.memory.buffer, fa, end - fa);
+          assert.deepEqual(new Uint8Array(p.c.wasm.memory.buffer, fc, pc + len - fc), built, `frame ${i} bytes`);
+          // Unmasked here, the payload is what was given, wherever it was taken from.
+          const header = built.length - len;
+          const unmasked = built.slice(header);
+          if (masked) for (let j = 0; j < len; j++) unmasked[j] ^= built[header - 4 + (j & 3)];
+          assert.deepEqual(unmasked, payload, `frame ${i} payload${fromArea ? ' (from src)' : ''}`);
           const op = r.int(4);
           if (op === 0) {
             p.as.wasm.tx_pin();
