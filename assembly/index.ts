@@ -34,7 +34,7 @@ export function ctx_select(ctx: usize): void {
 }
 
 export function ctx_park(): i32 {
-  return ctxPark() ? 1 : 0;
+  return ctxPark();
 }
 
 export function ctx_spill(min: i32): i32 {

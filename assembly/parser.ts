@@ -189,12 +189,19 @@ export function ctxFree(ctx: usize): void {
   current = 0;
 }
 
-// The read has been processed: see park(). False if memory is exhausted.
-export function ctxPark(): bool {
-  if (current == 0) return true;
+// The read has been processed: see park(). -1 if memory is exhausted; otherwise the free bytes after
+// what the context holds in a block of its own, where its next read can go in place (also put in the
+// record as RX_WRITE_PTR and RX_SPACE), or 0 when it holds none (its next read goes to the shared area).
+export function ctxPark(): i32 {
+  if (current == 0) return 0;
   const ok = park();
   save(current);
-  return ok;
+  if (!ok) return -1;
+  if (!owned) return 0;
+  const space = rxBase + rxCap - writePos;
+  put(R_RX_WRITE_PTR, <i32>writePos);
+  put(R_RX_SPACE, <i32>space);
+  return <i32>space;
 }
 
 // The message under way holds at least `min` bytes: they go to the caller (put in the record, copied out
@@ -284,7 +291,9 @@ function fail(kind: i32, at: usize): i32 {
 }
 
 export function rxReserve(min: usize): usize {
-  if (holdsNothing()) {
+  // With nothing held the shared area serves, but an own block with room stays for this read: the
+  // caller may have read into it in place (as ctxPark offered), and frames since handled no park.
+  if (holdsNothing() && !(owned && rxBase + rxCap - writePos >= min)) {
     toShared();
   } else if (rxBase + rxCap - writePos < min) {
     compact();

@@ -1,6 +1,6 @@
 // The codec's ABI, written once: `node build/generate-abi.mjs` (run by build:wasm) writes assembly/abi.ts, csrc/abi.h,
 // src/codec/abi.ts and the tables in assembly/ABI.md from it (and `--check` says whether they are current).
-export const version = 5;
+export const version = 6;
 
 /** Events next() returns. [name, value, TypeScript name, meaning] */
 export const events = [
@@ -94,7 +94,7 @@ export const functions = [
     'ctx_park',
     [],
     'i32',
-    "The selected context's read is processed: an incomplete message leaves the shared area for a block of its own; nothing pending, no block. 0 if memory is exhausted.",
+    "The selected context's read is processed: an incomplete message leaves the shared area for a block of its own; nothing pending, no block. Returns the free bytes after what it holds in its own block (RX_WRITE_PTR, RX_SPACE: where its next read can go in place), 0 with no block, -1 if memory is exhausted.",
   ],
   [
     'ctx_spill',

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define ABI_VERSION 5
+#define ABI_VERSION 6
 
 // Events next() returns.
 enum {

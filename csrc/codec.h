@@ -77,7 +77,7 @@ usize shared_area(void);
 usize ctx_create(int32_t role, usize max, uint32_t rsv);
 void ctx_destroy(usize ctx);
 void ctx_use(usize ctx);
-bool ctx_done_reading(void);
+int32_t ctx_done_reading(void);
 usize ctx_spill_message(usize min);
 usize parser_rx_reserve(usize min);
 void parser_rx_commit(usize n);

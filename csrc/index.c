@@ -24,7 +24,7 @@ EXPORT("ctx_free") void ctx_free(usize ctx) { ctx_destroy(ctx); }
 
 EXPORT("ctx_select") void ctx_select(usize ctx) { ctx_use(ctx); }
 
-EXPORT("ctx_park") int32_t ctx_park(void) { return ctx_done_reading() ? 1 : 0; }
+EXPORT("ctx_park") int32_t ctx_park(void) { return ctx_done_reading(); }
 
 EXPORT("ctx_spill") int32_t ctx_spill(int32_t min) { return (int32_t)ctx_spill_message((usize)min); }
 

@@ -232,11 +232,19 @@ void ctx_destroy(usize ctx) {
   current = 0;
 }
 
-bool ctx_done_reading(void) {
-  if (current == 0) return true;
+// The read has been processed: see park(). -1 if memory is exhausted; otherwise the free bytes after
+// what the context holds in a block of its own, where its next read can go in place (also put in the
+// record as RX_WRITE_PTR and RX_SPACE), or 0 when it holds none (its next read goes to the shared area).
+int32_t ctx_done_reading(void) {
+  if (current == 0) return 0;
   const bool ok = park();
   save(current);
-  return ok;
+  if (!ok) return -1;
+  if (!owned) return 0;
+  const usize space = rx_base + rx_cap - write_pos;
+  put(R_RX_WRITE_PTR, (int32_t)write_pos);
+  put(R_RX_SPACE, (int32_t)space);
+  return (int32_t)space;
 }
 
 // The message under way holds at least `min` bytes: they go to the caller (put in the record, copied out
@@ -280,7 +288,9 @@ static void compact(void) {
 }
 
 usize parser_rx_reserve(usize min) {
-  if (holds_nothing()) {
+  // With nothing held the shared area serves, but an own block with room stays for this read: the
+  // caller may have read into it in place (as ctx_done_reading offered), and frames since handled no park.
+  if (holds_nothing() && !(owned && rx_base + rx_cap - write_pos >= min)) {
     to_shared();
   } else if (rx_base + rx_cap - write_pos < min) {
     compact();

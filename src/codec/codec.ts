@@ -28,6 +28,9 @@ const MASK_IN_JS_BELOW = 32;
 const COPY_IN_CODEC_FROM = 16 * 1024;
 // The longest frame header (the codec's MAX_HEADER): it is written right before the payload.
 const MAX_HEADER = 14;
+// A read goes into a context's own block, after its message under way, when that has at least this
+// much room; otherwise into the shared receive area (a small read costs a call into the runtime more).
+const READ_IN_PLACE_FROM = 16 * 1024;
 /** Bytes in the shared receive area (SHARED_RX in the codec). */
 export const SHARED_AREA = 64 * 1024;
 
@@ -127,6 +130,13 @@ export class Codec {
   private ctx = 0;
   private rxView: Uint8Array | null = null;
   private msgView: Uint8Array | null = null;
+  // Free space after a message under way in the context's own block, as the last park() left it: where
+  // its next read can go in place (0: the shared area). Any other use of the context forgets it.
+  private ownPtr = 0;
+  private ownSpace = 0;
+  private ownView: Uint8Array | null = null;
+  // Where the buffer readArea() returned last begins: where the read that follows it landed.
+  private readAt = 0;
 
   constructor(options: CodecOptions = {}) {
     this.backend = options.backend ?? 'as';
@@ -167,6 +177,7 @@ export class Codec {
 
   /** Returns the context (and any buffer it holds) to the module; the codec can be used again after. */
   free(): void {
+    this.ownSpace = 0;
     if (this.ctx === 0) return;
     this.wasm.ctx_free(this.ctx); // selects it first, and leaves nothing selected
     this.shared.current = 0;
@@ -185,6 +196,7 @@ export class Codec {
   /** Free space at the receive position, at least `min` bytes; read socket data straight into it. */
   rxReserve(min: number = 65536): Uint8Array {
     this.use();
+    this.ownSpace = 0;
     if (this.wasm.rx_reserve(min) === 0) throw new RangeError('wasm-ws: receive buffer limit reached');
     const shared = this.shared;
     shared.refresh();
@@ -205,24 +217,41 @@ export class Codec {
 
   /**
    * Where to read the next bytes: the thread's shared receive area (never moves, never grows memory;
-   * every connection reads into it, one read at a time, and hands the bytes over with receive()).
+   * every connection reads into it, one read at a time, and hands the bytes over with receive()), or,
+   * while a large message is under way, the free space after it in this context's own block, so that
+   * its later reads are not copied. Neither moves until this context takes the read with receive().
    */
   readArea(): Uint8Array {
-    this.shared.refresh();
-    return this.shared.area;
+    const shared = this.shared;
+    shared.refresh();
+    const space = this.ownSpace;
+    if (space >= READ_IN_PLACE_FROM) {
+      const ptr = this.ownPtr;
+      let view = this.ownView;
+      // A view of a detached buffer has length 0, and space is never 0: same offset and length is the same view.
+      if (view === null || view.byteOffset !== ptr || view.length !== space) {
+        view = this.ownView = new Uint8Array(shared.buffer, ptr, space);
+      }
+      this.readAt = ptr;
+      return view;
+    }
+    this.readAt = shared.area.byteOffset;
+    return shared.area;
   }
 
   /**
-   * `n` bytes were read into readArea(): this context takes them, in place when it has nothing pending
-   * (they are where its next bytes go), copied after its incomplete message otherwise.
+   * `n` bytes were read into readArea(): this context takes them, in place when they are where its next
+   * bytes go (it had nothing pending and they are in the shared area, or they are in its own block),
+   * copied after its incomplete message otherwise.
    */
   receive(n: number): void {
     this.use();
+    this.ownSpace = 0;
     const shared = this.shared;
     const at = this.wasm.rx_reserve(n);
     if (at === 0) throw new RangeError('wasm-ws: receive buffer limit reached');
     shared.refresh();
-    const from = shared.area.byteOffset;
+    const from = this.readAt;
     if (at !== from) shared.bytes.copyWithin(at, from, from + n);
     this.wasm.rx_commit(n);
   }
@@ -241,9 +270,13 @@ export class Codec {
    */
   park(): void {
     if (this.ctx === 0) return;
-    this.shared.select(this.ctx);
-    if (this.wasm.ctx_park() === 0) throw new RangeError('wasm-ws: out of memory for an incomplete message');
-    this.shared.refresh();
+    const shared = this.shared;
+    shared.select(this.ctx);
+    const space = this.wasm.ctx_park();
+    if (space < 0) throw new RangeError('wasm-ws: out of memory for an incomplete message');
+    shared.refresh();
+    this.ownSpace = space;
+    this.ownPtr = space > 0 ? shared.record[Slot.RxWritePtr] : 0;
   }
 
   /**
