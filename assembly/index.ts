@@ -1,5 +1,5 @@
 // The codec's exports: the ABI in ABI.md, shared with the C backend.
-import { parserInit, ctxNew, ctxFree, ctxSelect, ctxPark, ctxSpill, sharedArea, rxReserve, rxCommit, next as parseNext } from "./parser";
+import { parserInit, ctxNew, ctxFree, ctxSelect, ctxPark, ctxSpill, sharedArea, rxReserve, rxReserveOwn, rxCommit, next as parseNext } from "./parser";
 import { txReserve, txBuild, txPin, txRelease, txSpace } from "./builder";
 import { maskInPlace } from "./mask";
 import { utf8Validate } from "./utf8";
@@ -47,6 +47,10 @@ export function rx_area(): usize {
 
 export function rx_reserve(min: i32): usize {
   return rxReserve(<usize>min);
+}
+
+export function rx_reserve_own(min: i32): usize {
+  return rxReserveOwn(<usize>min);
 }
 
 export function rx_commit(n: i32): void {

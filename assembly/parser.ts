@@ -309,6 +309,18 @@ export function rxReserve(min: usize): usize {
   return writePos;
 }
 
+// As rxReserve, for bytes the caller copies in from a buffer of its own (a runtime's chunk): a context
+// holding nothing takes a block of its own for them rather than the shared area, so that a chunk which
+// starts a large message is not copied once more when it is parked (one that holds whole messages
+// returns the block at its park).
+export function rxReserveOwn(min: usize): usize {
+  if (holdsNothing() && !owned && min <= MAX_REGION) {
+    toShared();
+    if (!moveTo(min)) return 0;
+  }
+  return rxReserve(min);
+}
+
 // Moves the assembled message, then the unparsed bytes, to the start of the region.
 function compact(): void {
   let dst = rxBase;

@@ -1,6 +1,6 @@
 // The codec's ABI, written once: `node build/generate-abi.mjs` (run by build:wasm) writes assembly/abi.ts, csrc/abi.h,
 // src/codec/abi.ts and the tables in assembly/ABI.md from it (and `--check` says whether they are current).
-export const version = 6;
+export const version = 7;
 
 /** Events next() returns. [name, value, TypeScript name, meaning] */
 export const events = [
@@ -113,6 +113,12 @@ export const functions = [
     ['min'],
     'i32',
     "At least `min` free bytes at the selected context's write position; 0 past its limit. May grow memory.",
+  ],
+  [
+    'rx_reserve_own',
+    ['min'],
+    'i32',
+    'As rx_reserve, for bytes the caller copies in from a buffer of its own: a context holding nothing gets a block of its own, not the shared area (a chunk that starts a large message is not copied again when parked). May grow memory.',
   ],
   ['rx_commit', ['n'], '', '`n` bytes were written at the write position.'],
   ['next', [], 'i32', 'Parses what it can and returns one event, filling the record.'],

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define ABI_VERSION 6
+#define ABI_VERSION 7
 
 // Events next() returns.
 enum {

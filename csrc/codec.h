@@ -80,6 +80,7 @@ void ctx_use(usize ctx);
 int32_t ctx_done_reading(void);
 usize ctx_spill_message(usize min);
 usize parser_rx_reserve(usize min);
+usize parser_rx_reserve_own(usize min);
 void parser_rx_commit(usize n);
 int32_t parser_next(void);
 

@@ -32,6 +32,8 @@ EXPORT("rx_area") usize rx_area(void) { return shared_area(); }
 
 EXPORT("rx_reserve") usize rx_reserve(int32_t min) { return parser_rx_reserve((usize)min); }
 
+EXPORT("rx_reserve_own") usize rx_reserve_own(int32_t min) { return parser_rx_reserve_own((usize)min); }
+
 EXPORT("rx_commit") void rx_commit(int32_t n) { parser_rx_commit((usize)n); }
 
 EXPORT("next") int32_t next(void) {

@@ -306,6 +306,18 @@ usize parser_rx_reserve(usize min) {
   return write_pos;
 }
 
+// As parser_rx_reserve, for bytes the caller copies in from a buffer of its own (a runtime's chunk): a
+// context holding nothing takes a block of its own for them rather than the shared area, so that a chunk
+// which starts a large message is not copied once more when it is parked (one that holds whole messages
+// returns the block at its park).
+usize parser_rx_reserve_own(usize min) {
+  if (holds_nothing() && !owned && min <= MAX_REGION) {
+    to_shared();
+    if (!move_to(min)) return 0;
+  }
+  return parser_rx_reserve(min);
+}
+
 void parser_rx_commit(usize n) {
   write_pos += n;
   fed += (double)n;

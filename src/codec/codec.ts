@@ -28,9 +28,10 @@ const MASK_IN_JS_BELOW = 32;
 const COPY_IN_CODEC_FROM = 16 * 1024;
 // The longest frame header (the codec's MAX_HEADER): it is written right before the payload.
 const MAX_HEADER = 14;
-// A read goes into a context's own block, after its message under way, when that has at least this
-// much room; otherwise into the shared receive area (a small read costs a call into the runtime more).
-const READ_IN_PLACE_FROM = 16 * 1024;
+// Bytes go into a context's own block rather than the shared receive area when there are this many: a
+// read, when the block holds a message under way and has this much room after it (a smaller read would
+// cost a call into the runtime more); a chunk a runtime hands over, when it is at least this large.
+const OWN_BLOCK_FROM = 16 * 1024;
 /** Bytes in the shared receive area (SHARED_RX in the codec). */
 export const SHARED_AREA = 64 * 1024;
 
@@ -193,11 +194,16 @@ export class Codec {
 
   // ---- receiving ----
 
-  /** Free space at the receive position, at least `min` bytes; read socket data straight into it. */
-  rxReserve(min: number = 65536): Uint8Array {
+  /**
+   * Free space at the receive position, at least `min` bytes; read socket data straight into it. With
+   * `own`, a context holding nothing gets a block of its own rather than the shared area (for bytes
+   * copied in from elsewhere: see push()).
+   */
+  rxReserve(min: number = 65536, own = false): Uint8Array {
     this.use();
     this.ownSpace = 0;
-    if (this.wasm.rx_reserve(min) === 0) throw new RangeError('wasm-ws: receive buffer limit reached');
+    const at = own ? this.wasm.rx_reserve_own(min) : this.wasm.rx_reserve(min);
+    if (at === 0) throw new RangeError('wasm-ws: receive buffer limit reached');
     const shared = this.shared;
     shared.refresh();
     const ptr = shared.record[Slot.RxWritePtr];
@@ -225,7 +231,7 @@ export class Codec {
     const shared = this.shared;
     shared.refresh();
     const space = this.ownSpace;
-    if (space >= READ_IN_PLACE_FROM) {
+    if (space >= OWN_BLOCK_FROM) {
       const ptr = this.ownPtr;
       let view = this.ownView;
       // A view of a detached buffer has length 0, and space is never 0: same offset and length is the same view.
@@ -256,9 +262,13 @@ export class Codec {
     this.wasm.rx_commit(n);
   }
 
-  /** Copies `chunk` in (for runtimes that hand over their own buffers). Call after next() returned NeedMore. */
+  /**
+   * Copies `chunk` in (for runtimes that hand over their own buffers). Call after next() returned NeedMore.
+   * A large chunk goes into a block of the context's own: if it starts a large message, parking it then
+   * costs no second copy.
+   */
   push(chunk: Uint8Array): void {
-    const view = this.rxReserve(chunk.length);
+    const view = this.rxReserve(chunk.length, chunk.length >= OWN_BLOCK_FROM);
     view.set(chunk);
     this.wasm.rx_commit(chunk.length);
   }

@@ -3,7 +3,8 @@
 // area, so that the message's later reads are not copied. Several contexts of one module read in turn,
 // as sockets do; between a context's park() and its next read other contexts read, memory grows, and
 // (as held frames delivered by a timer) its complete frames are handled with no park. Every message
-// must arrive whole and in order, and the large ones must have been read in place.
+// must arrive whole and in order, and the large ones must have been read in place. And a runtime's chunk
+// that starts a large message (Bun, Deno) goes into a block of its own, not through the shared area.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Codec, Event, frame, pattern, variants } from './helpers.ts';
@@ -68,6 +69,26 @@ function handle(p: Peer): void {
 
 for (const v of variants) {
   describe(`reads in place [${v.name}]`, () => {
+    test('a chunk handed over that starts a large message goes into a block of its own, not the shared area', () => {
+      const codec = new Codec({ backend: v.backend, simd: v.simd });
+      codec.reset();
+      const payload = pattern(100_000, 9);
+      const bytes = frame({ opcode: 2, payload });
+      const area = codec.readArea(); // nothing under way: the shared area
+      area.fill(0xee);
+      codec.push(bytes.subarray(0, 65536));
+      assert.equal(codec.next(), Event.NeedMore);
+      codec.park(); // the message under way stays where the chunk was copied
+      assert.ok(
+        codec.shared.area.every((b) => b === 0xee),
+        'the chunk was not copied into the shared area',
+      );
+      codec.push(bytes.subarray(65536));
+      assert.equal(codec.next(), Event.Data);
+      assert.deepEqual(codec.message(), payload);
+      codec.free();
+    });
+
     for (const seed of [1, 2, 3]) {
       test(`seed ${seed}: three connections reading in turn, messages up to 600 KB, memory growing`, (t) => {
         const r = rng(seed);
