@@ -55,7 +55,8 @@ export class SharedCodec {
   pins = 0;
   /** The shared receive area (runtimes that read into a caller's buffer read here). */
   area!: Uint8Array;
-  private readonly areaPtr: number;
+  /** Where the shared receive area begins (it never moves). */
+  readonly areaPtr: number;
   private lastView = EMPTY;
 
   static for(backend: Backend, simd: boolean): SharedCodec {
@@ -137,7 +138,7 @@ export class Codec {
   private ownSpace = 0;
   private ownView: Uint8Array | null = null;
   // Where the buffer readArea() returned last begins: where the read that follows it landed.
-  private readAt = 0;
+  private readAt: number;
 
   constructor(options: CodecOptions = {}) {
     this.backend = options.backend ?? 'as';
@@ -151,6 +152,7 @@ export class Codec {
     this.masks = this.role === Role.Client;
     this.shared = SharedCodec.for(this.backend, this.simd);
     this.wasm = this.shared.wasm;
+    this.readAt = this.shared.areaPtr;
   }
 
   /** Allows RSV bits an extension negotiated (0x40: permessage-deflate), before the first read. */
@@ -241,7 +243,7 @@ export class Codec {
       this.readAt = ptr;
       return view;
     }
-    this.readAt = shared.area.byteOffset;
+    this.readAt = shared.areaPtr;
     return shared.area;
   }
 
