@@ -314,10 +314,8 @@ export function rxReserve(min: usize): usize {
 // starts a large message is not copied once more when it is parked (one that holds whole messages
 // returns the block at its park).
 export function rxReserveOwn(min: usize): usize {
-  if (holdsNothing() && !owned && min <= MAX_REGION) {
-    toShared();
-    if (!moveTo(min)) return 0;
-  }
+  // Nothing to move (moveTo copies no bytes), and no block of its own to return.
+  if (holdsNothing() && !owned && min <= MAX_REGION && !moveTo(min)) return 0;
   return rxReserve(min);
 }
 

@@ -311,10 +311,8 @@ usize parser_rx_reserve(usize min) {
 // which starts a large message is not copied once more when it is parked (one that holds whole messages
 // returns the block at its park).
 usize parser_rx_reserve_own(usize min) {
-  if (holds_nothing() && !owned && min <= MAX_REGION) {
-    to_shared();
-    if (!move_to(min)) return 0;
-  }
+  // Nothing to move (move_to copies no bytes), and no block of its own to return.
+  if (holds_nothing() && !owned && min <= MAX_REGION && !move_to(min)) return 0;
   return parser_rx_reserve(min);
 }
 

@@ -36,6 +36,19 @@ const OWN_BLOCK_FROM = 16 * 1024;
 export const SHARED_AREA = 64 * 1024;
 
 /**
+ * `last` when it views the same bytes, else a new view of them. A view of a detached buffer reports
+ * offset 0 and length 0, and nothing the codec hands out starts at address 0: it is never taken for one.
+ */
+function sameOrNewView(
+  last: Uint8Array<ArrayBuffer>,
+  buffer: ArrayBuffer,
+  ptr: number,
+  len: number,
+): Uint8Array<ArrayBuffer> {
+  return last.byteOffset === ptr && last.length === len ? last : new Uint8Array(buffer, ptr, len);
+}
+
+/**
  * The codec module of one backend and build for this thread (JS realm): its memory, the views over it
  * (refreshed in one place after growth), the record and the send region, shared by every Codec made
  * from it. Memory grows only in rxReserve/push, txGrow and when a context is made: at safe points.
@@ -97,10 +110,7 @@ export class SharedCodec {
    * the start of the send region whenever no write is pending, so one view serves every connection.
    */
   view(start: number, len: number): Uint8Array {
-    const last = this.lastView;
-    // A detached view reports offset 0, where nothing is ever built.
-    if (last.byteOffset === start && last.length === len) return last;
-    this.lastView = new Uint8Array(this.buffer, start, len);
+    this.lastView = sameOrNewView(this.lastView, this.buffer, start, len);
     return this.lastView;
   }
 
@@ -130,13 +140,13 @@ export class Codec {
   private readonly role: Role;
   private allowedRsv: number;
   private ctx = 0;
-  private rxView: Uint8Array | null = null;
-  private msgView: Uint8Array | null = null;
+  // The last views of free receive space and of the message handed out, reused while the same bytes.
+  private rxView = EMPTY;
+  private msgView = EMPTY;
   // Free space after a message under way in the context's own block, as the last park() left it: where
   // its next read can go in place (0: the shared area). Any other use of the context forgets it.
   private ownPtr = 0;
   private ownSpace = 0;
-  private ownView: Uint8Array | null = null;
   // Where the buffer readArea() returned last begins: where the read that follows it landed.
   private readAt: number;
 
@@ -185,7 +195,7 @@ export class Codec {
     this.wasm.ctx_free(this.ctx); // selects it first, and leaves nothing selected
     this.shared.current = 0;
     this.ctx = 0;
-    this.rxView = this.msgView = null;
+    this.rxView = this.msgView = EMPTY;
   }
 
   /** Starts over: a fresh context with the same options (for tests). */
@@ -208,12 +218,12 @@ export class Codec {
     if (at === 0) throw new RangeError('wasm-ws: receive buffer limit reached');
     const shared = this.shared;
     shared.refresh();
-    const ptr = shared.record[Slot.RxWritePtr];
-    const space = shared.record[Slot.RxSpace];
-    const view = this.rxView;
-    // A view of a detached buffer has length 0, and space is never 0: same offset and length is the same view.
-    if (view !== null && view.byteOffset === ptr && view.length === space) return view;
-    this.rxView = new Uint8Array(shared.buffer, ptr, space);
+    this.rxView = sameOrNewView(
+      this.rxView,
+      shared.buffer,
+      shared.record[Slot.RxWritePtr],
+      shared.record[Slot.RxSpace],
+    );
     return this.rxView;
   }
 
@@ -234,14 +244,9 @@ export class Codec {
     shared.refresh();
     const space = this.ownSpace;
     if (space >= OWN_BLOCK_FROM) {
-      const ptr = this.ownPtr;
-      let view = this.ownView;
-      // A view of a detached buffer has length 0, and space is never 0: same offset and length is the same view.
-      if (view === null || view.byteOffset !== ptr || view.length !== space) {
-        view = this.ownView = new Uint8Array(shared.buffer, ptr, space);
-      }
-      this.readAt = ptr;
-      return view;
+      this.readAt = this.ownPtr;
+      this.rxView = sameOrNewView(this.rxView, shared.buffer, this.ownPtr, space);
+      return this.rxView;
     }
     this.readAt = shared.areaPtr;
     return shared.area;
@@ -337,12 +342,7 @@ export class Codec {
   /** The message so far, contiguous: valid until the next rxReserve, push or park. Reused while it is the same bytes. */
   message(): Uint8Array {
     const { record, buffer } = this.shared;
-    const ptr = record[Slot.MsgPtr];
-    const len = record[Slot.MsgLen];
-    const view = this.msgView;
-    // A detached view reports offset 0, and no message starts at address 0.
-    if (view !== null && view.byteOffset === ptr && view.length === len) return view;
-    this.msgView = new Uint8Array(buffer, ptr, len);
+    this.msgView = sameOrNewView(this.msgView, buffer, record[Slot.MsgPtr], record[Slot.MsgLen]);
     return this.msgView;
   }
   /** Close code: of a received close frame (1005 when absent), or of an error. */
