@@ -7,20 +7,8 @@
 // that starts a large message (Bun, Deno) goes into a block of its own, not through the shared area.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { Rng } from './fuzz-core.ts';
 import { Codec, Event, frame, pattern, variants } from './helpers.ts';
-
-/** A seeded generator (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { int: (n: number) => Math.floor(next() * n), chance: (p: number) => next() < p };
-}
 
 interface Peer {
   codec: Codec;
@@ -33,7 +21,7 @@ interface Peer {
 }
 
 /** Messages of every size that matters here, some fragmented, with pings between. */
-function makeStream(r: ReturnType<typeof rng>, seed: number): { stream: Uint8Array; expected: Uint8Array[] } {
+function makeStream(r: Rng, seed: number): { stream: Uint8Array; expected: Uint8Array[] } {
   const parts: Uint8Array[] = [];
   const expected: Uint8Array[] = [];
   for (let m = 0; m < 30; m++) {
@@ -91,7 +79,7 @@ for (const v of variants) {
 
     for (const seed of [1, 2, 3]) {
       test(`seed ${seed}: three connections reading in turn, messages up to 600 KB, memory growing`, (t) => {
-        const r = rng(seed);
+        const r = new Rng(seed);
         const peers: Peer[] = [0, 1, 2].map((i) => {
           const codec = new Codec({ backend: v.backend, simd: v.simd });
           codec.reset();
