@@ -2,7 +2,8 @@
 //   1. tsc -p tsconfig.build.json: src/ and the Node and Bun entry points (type-checked).
 //   2. tsc -p tsconfig.deno.json: the Deno entry point, emitted against Deno's own declarations
 //      (`deno types`); `deno check` type-checks it (npm run typecheck). Only runtimes/deno.{js,d.ts}
-//      are taken from that emit: src/ compiles to the same JavaScript for every runtime.
+//      are taken from that emit: src/ compiles to the same JavaScript for every runtime (a module only
+//      deno.ts imports, such as runtimes/write-buffers.ts, is listed in tsconfig.build.json).
 //   3. The .d.ts files import each other as `./x.ts` (tsc keeps the source specifiers in declarations):
 //      they are rewritten to `./x.js`, which tsc and Deno both resolve to the `.d.ts` beside it, since
 //      the package ships no .ts sources.

@@ -24,6 +24,7 @@ import type { Tunnel } from '../src/proxy/tunnel.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
 import type { Accept, ListenFactory } from '../src/listener.ts';
 import { nodeListen, nodeTransport } from './node-sockets.ts';
+import { WriteBuffers } from './write-buffers.ts';
 
 const READ_MIN = 1024;
 const READ_MAX = 64 * 1024; // the shared receive area: a larger read would be pushed in pieces anyway
@@ -32,44 +33,8 @@ const READ_MAX = 64 * 1024; // the shared receive area: a larger read would be p
 // client's RSS by ~95 MiB in 3 s (found by the fuzzer); with this many in a row, by ~4.
 const SHRINK_AFTER = 8;
 
-// Large writes are copied (see write()) into buffers from a pool the thread's connections share, each
-// returned once written: a fresh buffer per write made Deno's sends of it slow (at 100 KB the echo server
-// did 5.8k round trips per second with a new buffer each time, 10.5k with a reused one). A buffer is
-// allocated at the size asked for and reused for writes of half its size up, so what is in flight is never
-// more than twice what is buffered; the pool keeps at most POOL_COUNT buffers and POOL_BYTES in all.
-// Small writes are sliced: cheap, and a pool of small buffers would cost a search per write.
-const POOL_FROM = 16 * 1024;
-const POOL_BYTES = 8 * 1024 * 1024;
-const POOL_LARGEST = 4 * 1024 * 1024;
-const POOL_COUNT = 32;
-const pool: ArrayBuffer[] = [];
-let pooled = 0;
-
-/** A copy of `data`, in a pooled buffer when one of a fitting size is free. */
-function copyOf(data: Uint8Array): Uint8Array {
-  const n = data.length;
-  if (n < POOL_FROM) return data.slice();
-  const at = pool.findLastIndex((buffer) => buffer.byteLength >= n && buffer.byteLength <= 2 * n);
-  let copy: Uint8Array;
-  if (at < 0) copy = new Uint8Array(n);
-  else {
-    const buffer = pool[at];
-    pool.splice(at, 1);
-    pooled -= buffer.byteLength;
-    copy = new Uint8Array(buffer, 0, n);
-  }
-  copy.set(data);
-  return copy;
-}
-
-/** A write is done with `view`: its buffer goes back to the pool, if it is one for the pool and there is room. */
-function giveBack(view: Uint8Array): void {
-  const buffer = view.buffer as ArrayBuffer;
-  const size = buffer.byteLength;
-  if (size < POOL_FROM || size > POOL_LARGEST || pool.length >= POOL_COUNT || pooled + size > POOL_BYTES) return;
-  pool.push(buffer);
-  pooled += size;
-}
+// What writes are copied into, shared by the thread's connections (write-buffers.ts says why).
+const writeBuffers = new WriteBuffers();
 
 class DenoTransport implements Transport {
   // The read buffer: grows while reads fill it, back to READ_MIN after SHRINK_AFTER small reads in a row.
@@ -119,7 +84,7 @@ class DenoTransport implements Transport {
   write(data: Uint8Array): boolean {
     // Copied: a write waits for earlier ones and for the socket, and WASM memory may grow meanwhile
     // (the receive region grows as messages arrive), which detaches a view of it: its bytes would be lost.
-    this.queue.push(copyOf(data));
+    this.queue.push(writeBuffers.copy(data));
     this.queued += data.length;
     if (this.queue.length === 1) void this.writeLoop();
     return true;
@@ -136,7 +101,7 @@ class DenoTransport implements Transport {
           head = head.subarray(n);
         }
         this.queue.shift();
-        giveBack(written);
+        writeBuffers.giveBack(written);
       }
     } catch {
       this.queue.length = 0;

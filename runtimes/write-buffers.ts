@@ -1,0 +1,51 @@
+// Buffers for writes that must be copied (Deno's: see DenoTransport.write), shared by a thread's connections
+// and reused once written. A fresh buffer per write is what makes Deno's sends slow: profiled on the echo
+// server, `op_write` took ~18 µs per 8 KiB reply from a fresh copy against ~11 µs from a reused buffer, and
+// the copy itself (`slice()`, an allocation) ~3.4 µs at 8 KiB and ~1.4 µs at 256 B; at 100 KB the server did
+// 5.8k round trips a second with fresh buffers and 10.5k with reused ones.
+//
+// Buffers come in power-of-two sizes, from 256 B to 4 MiB, one free list per size: a write takes one of the
+// smallest size that holds it (what is in flight is never more than twice what is buffered), with no search.
+// Each list keeps at most `perSize` buffers and all of them at most `maxBytes`; larger writes are copied
+// into buffers of their own, not kept.
+const SMALLEST = 8; // 256 B
+const LARGEST = 22; // 4 MiB
+
+export class WriteBuffers {
+  private readonly free: ArrayBuffer[][] = Array.from({ length: LARGEST + 1 }, () => []);
+  private keptBytes = 0;
+
+  constructor(
+    private readonly perSize = 16,
+    private readonly maxBytes = 8 * 1024 * 1024,
+  ) {}
+
+  /** A copy of `data`, in a buffer of the pool's (or one of its own, for writes over 4 MiB). */
+  copy(data: Uint8Array): Uint8Array {
+    const n = data.length;
+    const shift = n <= 1 << SMALLEST ? SMALLEST : 32 - Math.clz32(n - 1);
+    if (shift > LARGEST) return data.slice();
+    const buffer = this.free[shift].pop();
+    if (buffer) this.keptBytes -= buffer.byteLength;
+    const copy = new Uint8Array(buffer ?? new ArrayBuffer(1 << shift), 0, n);
+    copy.set(data);
+    return copy;
+  }
+
+  /** The write of `copy` (from copy()) is done: its buffer is kept for another, if there is room. */
+  giveBack(copy: Uint8Array): void {
+    const buffer = copy.buffer as ArrayBuffer;
+    const size = buffer.byteLength;
+    const shift = 31 - Math.clz32(size);
+    if (size !== 1 << shift || shift < SMALLEST || shift > LARGEST) return; // not one of ours
+    const list = this.free[shift];
+    if (list.length >= this.perSize || this.keptBytes + size > this.maxBytes) return;
+    list.push(buffer);
+    this.keptBytes += size;
+  }
+
+  /** Bytes kept for reuse (tests). */
+  get kept(): number {
+    return this.keptBytes;
+  }
+}
