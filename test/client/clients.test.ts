@@ -1,13 +1,11 @@
 // The client on all three runtimes, against real servers on loopback. This parent process makes a test
-// CA and certificate (openssl, in a temp dir), starts the scripted server and the Beast echo server,
+// CA and certificate (openssl), starts the scripted server and the Beast echo server,
 // runs test/client/run-*.ts under Node, Bun and Deno, and turns each scenario's JSON line into a
 // subtest, so a failure names its runtime and scenario. A runner that exits non-zero or hangs (a
 // leaked socket or timer keeps it alive) fails. Everything started here is stopped in after().
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { beastBinaries, startBeastServer, type BeastServer } from '../../server/beast.ts';
 import { type DeflateServer, startDeflateServer } from './deflate-server.ts';
@@ -86,7 +84,6 @@ async function runRunner(
 }
 
 describe('clients on Node, Bun and Deno against real servers', () => {
-  let dir = '';
   let scripted: ScriptedServer | undefined;
   let beast: BeastServer | undefined;
   let deflate: DeflateServer | undefined;
@@ -100,8 +97,7 @@ describe('clients on Node, Bun and Deno against real servers', () => {
       bins,
       'The Beast echo server is not built: run `npm run build:native` (node build/build-native.mjs) first',
     );
-    dir = mkdtempSync(join(tmpdir(), 'wasm-ws-client-'));
-    const certs = makeCertificates(dir);
+    const certs = makeCertificates();
     scripted = await startScriptedServer();
     beast = await startBeastServer();
     deflate = await startDeflateServer();
@@ -131,7 +127,6 @@ describe('clients on Node, Bun and Deno against real servers', () => {
 
   after(async () => {
     await Promise.allSettled([scripted?.stop(), beast?.stop(), deflate?.stop(), mtls?.stop(), proxies?.stop()]);
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   // WSTEST_RUNTIMES=node,bun picks runners by name (all by default); WSTEST_ONLY=prefix,… picks scenarios.

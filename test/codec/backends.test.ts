@@ -12,39 +12,13 @@ import * as generated from '../../src/generated/wasm.ts';
 import { Codec, Event, Role, availableBackends, codecModule, simdSupported } from '../../src/codec/index.ts';
 import { ABI_VERSION } from '../../src/codec/abi.ts';
 import { frame as hexFrame } from '../support/frames.ts';
+import { Rng } from '../support/rng.ts';
 
 const hasEmcc = !spawnSync(process.env.EMCC ?? 'emcc', ['--version'], { stdio: 'ignore' }).error;
 const hasC = availableBackends().includes('c');
 const skipC = !hasC && !hasEmcc ? 'C backend not built (no emcc on this machine)' : false;
 const flavours = simdSupported ? [true, false] : [false];
 const flavourName = (simd: boolean) => (simd ? 'simd' : 'scalar');
-
-// ---- a seeded PRNG, so that a failure names a stream that can be replayed ----
-
-function rng(seed: number) {
-  let s = seed >>> 0 || 0x9e3779b9;
-  const u32 = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-  const int = (n: number) => u32() % n; // [0, n)
-  return {
-    u32,
-    int,
-    chance: (p: number) => u32() / 2 ** 32 < p,
-    pick: <T>(xs: readonly T[]): T => xs[int(xs.length)],
-    bytes: (n: number) => {
-      const out = new Uint8Array(n);
-      for (let i = 0; i < n; i++) out[i] = u32() & 0xff;
-      return out;
-    },
-  };
-}
-type Rng = ReturnType<typeof rng>;
 
 // ---- the modules: imports, exports and signatures read from the bytes ----
 
@@ -395,7 +369,7 @@ for (const simd of flavours) {
         let errors = 0;
         let events = 0;
         for (let seed = 1; seed <= 400; seed++) {
-          const r = rng(seed * 7919 + role);
+          const r = new Rng(seed * 7919 + role);
           const maxMessage = r.pick([64 << 20, 64 << 20, 1 << 16, 1000, 126, 0]);
           const allowedRsv = r.pick([0, 0, 0, 0x40, 0x70]);
           const p = pair(simd, role, maxMessage, allowedRsv);
@@ -415,7 +389,7 @@ for (const simd of flavours) {
     }
 
     test('parser: large fragmented messages grow and compact the receive region the same way', () => {
-      const r = rng(42);
+      const r = new Rng(42);
       const p = pair(simd, Role.Client, 64 << 20, 0);
       for (let round = 0; round < 6; round++) {
         const parts: number[][] = [];
@@ -432,7 +406,7 @@ for (const simd of flavours) {
     });
 
     test('contexts: many connections interleaved, parked or switched between reads, stay in step', () => {
-      const r = rng(2024);
+      const r = new Rng(2024);
       let events = 0;
       for (const role of ROLES) {
         // 48 contexts in each module, fed chunk by chunk in a random order; a context is parked after
@@ -565,7 +539,7 @@ for (const simd of flavours) {
     });
 
     test('builder: the same frames at the same places, pinned or not', () => {
-      const r = rng(7);
+      const r = new Rng(7);
       for (const role of ROLES) {
         const p = pair(simd, role, 64 << 20, 0);
         for (let i = 0; i < 300; i++) {
@@ -609,7 +583,7 @@ for (const simd of flavours) {
     });
 
     test('mask and utf8_validate: random data, lengths, alignments and key offsets', () => {
-      const r = rng(99);
+      const r = new Rng(99);
       const p = pair(simd, Role.Client, 64 << 20, 0);
       const base = { as: p.as.wasm.tx_reserve(1 << 16), c: p.c.wasm.tx_reserve(1 << 16) };
       for (let i = 0; i < 2000; i++) {

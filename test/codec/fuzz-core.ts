@@ -6,36 +6,8 @@
 // reference model (test/codec/model.ts) on every event, error kind and error offset.
 import { Event, Role, makeCodec, readEvent, frame, concat, type Ev, type FrameSpec, type Variant } from './helpers.ts';
 import { modelParse } from './model.ts';
+import { Rng } from '../support/rng.ts';
 import { isDeepStrictEqual } from 'node:util';
-
-/** A small, fast, seedable PRNG (xorshift128+ on 32-bit halves would do; mulberry32 is enough). */
-export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  u32(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-  int(n: number): number {
-    return this.u32() % n;
-  }
-  chance(p: number): boolean {
-    return this.u32() < p * 4294967296;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)];
-  }
-  bytes(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.u32() & 0xff;
-    return out;
-  }
-}
 
 const TEXTS = ['', 'a', 'hello', 'κόσμε', '€𝄞', '\u{10ffff}\u{fffd}', 'x'.repeat(130)].map((t) =>
   new TextEncoder().encode(t),

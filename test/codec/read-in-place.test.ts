@@ -7,7 +7,7 @@
 // that starts a large message (Bun, Deno) goes into a block of its own, not through the shared area.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Rng } from './fuzz-core.ts';
+import { Rng } from '../support/rng.ts';
 import { Codec, Event, frame, pattern, variants } from './helpers.ts';
 
 interface Peer {

@@ -8,7 +8,7 @@
 // growth under a bound. One JSON line per finding and a summary go to stdout. Nothing here exits the
 // process: a timer or socket that outlives its connection keeps it alive, and the parent calls it a hang.
 import type { BaseWebSocket, ClientOptions, Connection, ConnectionListener } from '../../src/api.ts';
-import { Rng } from './fuzz-rng.ts';
+import { Rng } from '../support/rng.ts';
 
 export type Runtime = 'node' | 'bun' | 'deno';
 

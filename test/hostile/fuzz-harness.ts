@@ -4,8 +4,7 @@
 // child reported (invariants, uncaught errors, memory), what the server saw the client do, a non-zero
 // exit, a hang, and a process still alive after its last connection closed (a leaked timer or socket).
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Api, Finding, FuzzConfig, Runtime } from './fuzz-driver.ts';
@@ -42,19 +41,11 @@ export interface FuzzEnvironment {
 }
 
 export async function startFuzzEnvironment(): Promise<FuzzEnvironment> {
-  const dir = mkdtempSync(join(tmpdir(), 'wasm-ws-fuzz-'));
-  try {
-    const certs = makeCertificates(dir);
-    // FUZZ_TRACE=<file>: what the server did on each connection, one JSON line each, to pick seeds to replay.
-    const traceFile = process.env.FUZZ_TRACE;
-    const server = await startFuzzServer(
-      certs,
-      traceFile ? (line) => appendFileSync(traceFile, `${line}\n`) : undefined,
-    );
-    return { server, ca: certs.ca, stop: () => server.stop() };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const certs = makeCertificates();
+  // FUZZ_TRACE=<file>: what the server did on each connection, one JSON line each, to pick seeds to replay.
+  const traceFile = process.env.FUZZ_TRACE;
+  const server = await startFuzzServer(certs, traceFile ? (line) => appendFileSync(traceFile, `${line}\n`) : undefined);
+  return { server, ca: certs.ca, stop: () => server.stop() };
 }
 
 export interface RunOptions {

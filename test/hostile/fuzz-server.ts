@@ -23,7 +23,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import zlib from 'node:zlib';
 import { FrameReader, type ClientFrame } from '../../conformance/server/frame-reader.ts';
-import { Rng, digest } from './fuzz-rng.ts';
+import { digest } from '../support/digest.ts';
+import { Rng } from '../support/rng.ts';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** What the client driver puts first in every message it makes up (not an echo). */

@@ -3,8 +3,6 @@
 // passes when its assertions hold, its RSS growth stayed under its bound, nothing was thrown uncaught, and
 // the process exited by itself with code 0 (a leaked socket or timer is a hang, then a failure).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -77,20 +75,17 @@ async function pool<T>(jobs: (() => Promise<T>)[], n: number): Promise<T[]> {
 }
 
 describe('hostile peers on Node, Bun and Deno', () => {
-  let dir = '';
   let server: HostileServer | undefined;
   let base: Omit<HostileConfig, 'scenario'>;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'wasm-ws-hostile-'));
-    const certs = makeCertificates(dir);
+    const certs = makeCertificates();
     server = await startHostileServer(certs);
     base = { url: server.url, tlsUrl: server.tlsUrl, muteUrl: server.muteUrl, ca: certs.ca };
   });
 
   after(async () => {
     await server?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   // WSTEST_RUNTIMES=node,bun and WSTEST_ONLY=<scenario name prefix>,… narrow the run.

@@ -13,7 +13,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import zlib from 'node:zlib';
 import { Inflate } from 'pako';
-import { Rng } from '../hostile/fuzz-rng.ts';
+import { Rng } from '../support/rng.ts';
 import { type ClientFrame, FrameReader } from '../hostile/frame-reader.ts';
 import { upgradeRequest } from './raw-client.ts';
 import { LIMITS } from './test-server.ts';

@@ -7,9 +7,6 @@
 // SERVER_FUZZ_SEED replays a run (each connection's seed is printed with its problems);
 // SERVER_FUZZ_CONNECTIONS sets how many (default 160); SERVER_RUNTIMES=node,bun narrows the runtimes.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeCertificates, type TestCertificates } from '../support/certificates.ts';
 import { type FuzzOutcome, type FuzzTarget, fuzzConnection } from './fuzz-client.ts';
@@ -31,13 +28,8 @@ const REGRESSIONS = [
 
 const picked = process.env.SERVER_RUNTIMES?.split(',');
 let certs: TestCertificates;
-let dir = '';
 before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wasm-ws-fuzz-'));
-  certs = makeCertificates(dir);
-});
-after(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  certs = makeCertificates();
 });
 
 /** `count` connections from seeds `first`, `first + 1`, …, at most CONCURRENCY at a time. */

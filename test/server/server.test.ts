@@ -32,8 +32,8 @@ let certs: TestCertificates;
 let dir = '';
 
 before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wasm-ws-server-'));
-  certs = makeCertificates(dir);
+  certs = makeCertificates();
+  dir = mkdtempSync(join(tmpdir(), 'wasm-ws-server-')); // the CA as a file, for clients that take a path
   writeFileSync(join(dir, 'ca.pem'), certs.ca);
 });
 after(() => {

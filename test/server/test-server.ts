@@ -11,7 +11,7 @@ import type {
   ServerHandlers,
   WebSocketServerOptions,
 } from '../../src/api.ts';
-import { digest } from '../hostile/fuzz-rng.ts';
+import { digest } from '../support/digest.ts';
 
 export interface TestServerConfig {
   cert: string;

@@ -1,7 +1,8 @@
 // Test certificates made with the openssl CLI: a CA, a leaf for 127.0.0.1 and localhost it signed, and a
 // client certificate it signed (for servers that require one), its key also encrypted with a passphrase.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface TestCertificates {
@@ -20,8 +21,17 @@ export interface TestCertificates {
 export const CLIENT_PASSPHRASE = 'test passphrase';
 export const KEY_PASSPHRASE = 'server test passphrase';
 
-/** Writes its files into `dir` (a temporary directory the caller removes). */
-export function makeCertificates(dir: string): TestCertificates {
+/** Made in a temporary directory, removed before it returns: the PEM texts are all a caller gets. */
+export function makeCertificates(): TestCertificates {
+  const dir = mkdtempSync(join(tmpdir(), 'wasm-ws-certificates-'));
+  try {
+    return makeIn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function makeIn(dir: string): TestCertificates {
   const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   ssl(

@@ -1,5 +1,5 @@
-// The seeded PRNG the fuzzer's server and client driver share (runtime-neutral). mulberry32: small,
-// fast, and the same sequence on every runtime, so a seed printed by a failure replays its choices.
+// The seeded PRNG every fuzzer and randomised test shares (runtime-neutral). mulberry32: small, fast, and
+// the same sequence on every runtime, so a seed printed by a failure replays its choices.
 
 export class Rng {
   private s: number;
@@ -51,11 +51,4 @@ export class Rng {
     for (; i < n; i++) out[i] = this.u32();
     return out;
   }
-}
-
-/** A 32-bit hash with the length, to recognise an echoed message without keeping it. */
-export function digest(data: Uint8Array): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < data.length; i++) h = Math.imul(h ^ data[i], 0x01000193);
-  return `${data.length}:${(h >>> 0).toString(16)}`;
 }
