@@ -33,8 +33,12 @@ const READ_MAX = 64 * 1024; // the shared receive area: a larger read would be p
 // client's RSS by ~95 MiB in 3 s (found by the fuzzer); with this many in a row, by ~4.
 const SHRINK_AFTER = 8;
 
-// What writes are copied into, shared by the thread's connections (write-buffers.ts says why).
+// What writes are copied into, shared by the thread's connections (write-buffers.ts says why). A pooled
+// buffer may be up to twice the write's size: a connection takes them while less than POOLED_UNDER bytes are
+// queued, and exact copies beyond, so what a backlog holds stays its own size (bounded by maxBufferedAmount)
+// plus at most POOLED_UNDER.
 const writeBuffers = new WriteBuffers();
+const POOLED_UNDER = 64 * 1024;
 
 class DenoTransport implements Transport {
   // The read buffer: grows while reads fill it, back to READ_MIN after SHRINK_AFTER small reads in a row.
@@ -84,7 +88,7 @@ class DenoTransport implements Transport {
   write(data: Uint8Array): boolean {
     // Copied: a write waits for earlier ones and for the socket, and WASM memory may grow meanwhile
     // (the receive region grows as messages arrive), which detaches a view of it: its bytes would be lost.
-    this.queue.push(writeBuffers.copy(data));
+    this.queue.push(writeBuffers.copy(data, this.queued >= POOLED_UNDER));
     this.queued += data.length;
     if (this.queue.length === 1) void this.writeLoop();
     return true;

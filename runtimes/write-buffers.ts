@@ -20,11 +20,14 @@ export class WriteBuffers {
     private readonly maxBytes = 8 * 1024 * 1024,
   ) {}
 
-  /** A copy of `data`, in a buffer of the pool's (or one of its own, for writes over 4 MiB). */
-  copy(data: Uint8Array): Uint8Array {
+  /**
+   * A copy of `data`, in a buffer of the pool's; `exact`, or over 4 MiB, in one of its own of just its size
+   * (for writes that queue behind others: see DenoTransport.write).
+   */
+  copy(data: Uint8Array, exact = false): Uint8Array {
     const n = data.length;
     const shift = n <= 1 << SMALLEST ? SMALLEST : 32 - Math.clz32(n - 1);
-    if (shift > LARGEST) return data.slice();
+    if (exact || shift > LARGEST) return data.slice();
     const buffer = this.free[shift].pop();
     if (buffer) this.keptBytes -= buffer.byteLength;
     const copy = new Uint8Array(buffer ?? new ArrayBuffer(1 << shift), 0, n);

@@ -21,6 +21,16 @@ test('a copy holds the bytes, apart from the source, in the smallest power of tw
   }
 });
 
+test('an exact copy is a buffer of its own, just its size', () => {
+  const pool = new WriteBuffers();
+  pool.giveBack(pool.copy(bytes(5000)));
+  const kept = pool.kept;
+  const exact = pool.copy(bytes(5000, 4), true);
+  assert.equal(exact.buffer.byteLength, 5000);
+  assert.deepEqual(exact, bytes(5000, 4));
+  assert.equal(pool.kept, kept, 'the pool keeps its free buffer');
+});
+
 test('a buffer is reused only once given back', () => {
   const pool = new WriteBuffers();
   const first = pool.copy(bytes(5000));
