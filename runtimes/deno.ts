@@ -36,7 +36,7 @@ const SHRINK_AFTER = 8;
 // What writes are copied into, shared by the thread's connections (write-buffers.ts says why). A pooled
 // buffer may be up to twice the write's size: a connection takes them while less than POOLED_UNDER bytes are
 // queued, and exact copies beyond, so what a backlog holds stays its own size (bounded by maxBufferedAmount)
-// plus at most POOLED_UNDER.
+// plus at most POOLED_UNDER and the rounding up of the write that crossed it.
 const writeBuffers = new WriteBuffers();
 const POOLED_UNDER = 64 * 1024;
 
