@@ -9,6 +9,7 @@
 import process from 'node:process';
 import { parseArgs } from 'node:util';
 import { type Library, type Opened, opener } from './libraries.ts';
+import { median } from '../median.ts';
 
 export interface ChildResult {
   connections: number;
@@ -82,12 +83,6 @@ async function settle(): Promise<void> {
 function memory(): ChildResult['baseline'] {
   const m = process.memoryUsage();
   return { rss: m.rss, heap: m.heapUsed, external: m.external };
-}
-
-function median(xs: ArrayLike<number>): number {
-  const s = Array.from(xs).sort((a, b) => a - b);
-  const k = s.length;
-  return k === 0 ? 0 : k % 2 ? s[(k - 1) / 2] : (s[k / 2 - 1] + s[k / 2]) / 2;
 }
 
 function describe(error: unknown): string {

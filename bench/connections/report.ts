@@ -6,6 +6,7 @@ import type { Environment } from '../environment.ts';
 import { runtimes } from '../matrix.ts';
 import type { ChildResult } from './child.ts';
 import { connectionsClientNames } from './matrix.ts';
+import { median } from '../median.ts';
 
 /** The figures of one round, and their medians over rounds. */
 export interface Figures {
@@ -48,12 +49,6 @@ export interface ConnectionsMeasurement {
   /** Connect time per twentieth of the ramp, the median over rounds: [connections open before, ms]. */
   connectCurve: [number, number][];
   failures: string[];
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 export function summarize(m: ConnectionsMeasurement): void {

@@ -3,6 +3,7 @@
 // a loopback socket whose other end drains; the two ways alternate in one process, 20 rounds of 3000 writes,
 // medians. `deno run -A bench/micro/deno-writes.deno.ts [SIZE]` (pin it: `taskset -c 1`).
 import { WriteBuffers } from '../../runtimes/write-buffers.ts';
+import { median } from '../median.ts';
 
 const size = Number(Deno.args[0] ?? 8192);
 const WRITES = 3000;
@@ -40,7 +41,6 @@ for (let round = 0; round < ROUNDS; round++) {
     times[name].push(((performance.now() - start) * 1000) / WRITES);
   }
 }
-const median = (xs: number[]) => xs.toSorted((a, b) => a - b)[xs.length >> 1];
 console.log(
   `${size} B: fresh copy ${median(times.fresh).toFixed(2)} µs, reused buffer ${median(times.reused).toFixed(2)} µs per write`,
 );

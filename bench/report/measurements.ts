@@ -1,5 +1,6 @@
 // One record per client, runtime and size: the figures of every round (requests per second and
 // round-trip latency percentiles), and their median and spread over rounds.
+import { median } from '../median.ts';
 
 /** Round-trip latency percentiles of one run, in microseconds. */
 export interface Latency {
@@ -48,16 +49,10 @@ export function addRound(m: Measurement, outcome: { rps: number; latency: Latenc
   m.latencies.push(outcome.latency);
 }
 
-const median = (values: number[]): number | null => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const n = sorted.length;
-  return n === 0 ? null : n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-};
-
 export function summarize(m: Measurement): void {
   const sorted = [...m.rounds].sort((a, b) => a - b);
   const n = sorted.length;
-  m.median = median(sorted);
+  m.median = n === 0 ? null : median(sorted);
   m.min = n === 0 ? null : sorted[0];
   m.max = n === 0 ? null : sorted[n - 1];
   m.latencies ??= [];

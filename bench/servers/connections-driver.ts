@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { FrameCounter, maskedFrame } from '../clients/floor.ts';
 import { stdinLines } from './common.ts';
+import { median } from '../median.ts';
 
 export interface DriverResult {
   connections: number;
@@ -140,12 +141,6 @@ function readLines(): (match: string) => Promise<void> {
   );
   return (line) =>
     seen.includes(line) ? Promise.resolve() : new Promise<void>((resolve) => waiters.set(line, resolve));
-}
-
-function median(xs: ArrayLike<number>): number {
-  const s = Array.from(xs).sort((a, b) => a - b);
-  const k = s.length;
-  return k === 0 ? 0 : k % 2 ? s[(k - 1) / 2] : (s[k / 2 - 1] + s[k / 2]) / 2;
 }
 
 async function main(): Promise<void> {

@@ -22,6 +22,7 @@ import { render } from '../report/charts.ts';
 import type { DriverResult } from './connections-driver.ts';
 import { HOST, nativeServer, type Register, rotate, type ServerSpec, serverOrder } from './matrix.ts';
 import { lastError, spawnLines, startServer } from './process.ts';
+import { median } from '../median.ts';
 
 const driverFile = fileURLToPath(new URL('./connections-driver.ts', import.meta.url));
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
@@ -57,12 +58,6 @@ export interface ServerConnectionsMeasurement {
   min: number | null;
   max: number | null;
   failures: string[];
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const k = s.length;
-  return k % 2 ? s[(k - 1) / 2] : (s[k / 2 - 1] + s[k / 2]) / 2;
 }
 
 function summarize(m: ServerConnectionsMeasurement): void {
