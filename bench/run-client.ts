@@ -1,21 +1,37 @@
 // Runs one client in its own process and reads its figures: a `RESULT {json}` line from the JS
-// clients (requests per second, and `latency` percentiles in µs), `rps=N` after
-// `latency_us p50=… p90=… p99=… p999=… max=…` from the Beast client. A client that fails or stalls
-// is a failure with its reason. A client that reports no latency still counts: its latency is null.
+// clients (requests per second, `latency` percentiles in µs, and `cpu`, its CPU time per round trip in µs),
+// `rps=N` after `latency_us p50=… p90=… p99=… p999=… max=…` and `cpu_us=…` from the Beast client. A client
+// that fails or stalls is a failure with its reason. A client that reports no latency or CPU time still
+// counts: that figure is null.
 import type { Command } from './matrix.ts';
 import { type Latency, latencyKeys } from './report/measurements.ts';
 import { type ProcessResult, runProcess } from './run-process.ts';
 
-export type ClientOutcome = { ok: true; rps: number; latency: Latency | null } | { ok: false; reason: string };
+/** What one run of a client measured. */
+export interface ClientFigures {
+  rps: number;
+  latency: Latency | null;
+  /** The client process's CPU time (user + system) per measured round trip, in µs. */
+  cpu: number | null;
+}
+
+export type ClientOutcome = ({ ok: true } & ClientFigures) | { ok: false; reason: string };
 
 export async function runClient(
   cmd: Command,
   timeoutMs: number,
   register: (kill: () => void) => () => void,
+  onStdout?: (chunk: string) => void,
 ): Promise<ClientOutcome> {
   let run: ProcessResult;
   try {
-    run = await runProcess(cmd.command, cmd.args, { env: cmd.env, timeoutMs, keepStderr: 2000, register });
+    run = await runProcess(cmd.command, cmd.args, {
+      env: cmd.env,
+      timeoutMs,
+      keepStderr: 2000,
+      register,
+      onStdout,
+    });
   } catch (error) {
     return { ok: false, reason: `could not start ${cmd.command}: ${(error as Error).message}` };
   }
@@ -27,20 +43,19 @@ export async function runClient(
 }
 
 /** The figures in a client's output, or null when it printed none. */
-export function parseResult(stdout: string): { rps: number; latency: Latency | null } | null {
+export function parseResult(stdout: string): ClientFigures | null {
   const lines = stdout.trim().split('\n');
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i].trim();
     if (line.startsWith('RESULT ')) {
-      const result = JSON.parse(line.slice(7)) as { rps: unknown; latency?: Record<string, unknown> };
-      return { rps: Number(result.rps), latency: latencyFrom(result.latency) };
+      const result = JSON.parse(line.slice(7)) as { rps: unknown; latency?: Record<string, unknown>; cpu?: unknown };
+      return { rps: Number(result.rps), latency: latencyFrom(result.latency), cpu: cpuFrom(result.cpu) };
     }
     if (line.startsWith('rps=')) {
-      // The Beast client prints its latency line just before.
-      const latencyLine = lines
-        .slice(0, i)
-        .reverse()
-        .find((l) => l.trim().startsWith('latency_us '));
+      // The Beast client prints its latency and CPU lines just before.
+      const before = lines.slice(0, i).reverse();
+      const latencyLine = before.find((l) => l.trim().startsWith('latency_us '));
+      const cpuLine = before.find((l) => l.trim().startsWith('cpu_us='));
       const fields = latencyLine
         ? Object.fromEntries(
             latencyLine
@@ -50,7 +65,11 @@ export function parseResult(stdout: string): { rps: number; latency: Latency | n
               .map((kv) => kv.split('=') as [string, string]),
           )
         : undefined;
-      return { rps: Number(line.slice(4)), latency: latencyFrom(fields) };
+      return {
+        rps: Number(line.slice(4)),
+        latency: latencyFrom(fields),
+        cpu: cpuFrom(cpuLine?.trim().slice('cpu_us='.length)),
+      };
     }
   }
   return null;
@@ -67,6 +86,12 @@ function latencyFrom(fields: Record<string, unknown> | undefined): Latency | nul
     latency[key] = value;
   }
   return latency;
+}
+
+/** A CPU time when it is a non-negative number; otherwise null. */
+function cpuFrom(field: unknown): number | null {
+  const value = typeof field === 'number' || (typeof field === 'string' && field !== '') ? Number(field) : Number.NaN;
+  return Number.isFinite(value) && value >= 0 ? value : null;
 }
 
 function lastLine(text: string): string {

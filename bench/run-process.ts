@@ -11,6 +11,8 @@ export interface ProcessOptions {
   keepStderr?: number;
   /** Lets a caller kill it early (Ctrl-C); returns the undo. */
   register?: (kill: () => void) => () => void;
+  /** Each chunk of stdout as it comes (the whole of it is in the result as well). */
+  onStdout?: (chunk: string) => void;
 }
 
 export interface ProcessResult {
@@ -36,7 +38,10 @@ export function runProcess(command: string, args: string[], options: ProcessOpti
     let hung = false;
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => (stdout += chunk));
+    child.stdout.on('data', (chunk: string) => {
+      stdout += chunk;
+      options.onStdout?.(chunk);
+    });
     child.stderr.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-keep)));
     const timer = setTimeout(() => {
       hung = true;

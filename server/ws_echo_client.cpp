@@ -4,9 +4,10 @@
 //
 // Sends a binary message of msg_size bytes, waits for its echo, checks the echo's size and
 // type, and repeats for duration_sec seconds after 100 uncounted warm-up round trips.
-// Output: a line `latency_us p50=<µs> p90=<µs> p99=<µs> p999=<µs> max=<µs>` (every measured
-// round trip timed with steady_clock, nearest-rank percentiles), then, the LAST line of stdout,
-// `rps=<requests per second>` (e.g. `rps=12345.6`).
+// Output: a line `MEASURING` as the measured round trips begin; after them a line
+// `latency_us p50=<µs> p90=<µs> p99=<µs> p999=<µs> max=<µs>` (every measured round trip timed with steady_clock, nearest-rank percentiles), then, the LAST line of stdout,
+// `rps=<requests per second>` (e.g. `rps=12345.6`); before it `cpu_us=<µs>`, the process's CPU time
+// (user + system) over the measured round trips, per round trip.
 // Any failure prints `ws_echo_client: <what>: <why>` on stderr and exits 1 (2 for bad usage).
 // TLS does not verify the certificate (self-signed loopback server) but sends SNI for names.
 
@@ -28,6 +29,8 @@
 #include <string>
 #include <type_traits>
 #include <vector>
+
+#include <sys/resource.h>
 
 namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
@@ -57,6 +60,8 @@ struct Failure : std::runtime_error {
 struct Result {
   std::uint64_t count = 0;
   double seconds = 0;
+  // The process's CPU time over the measured round trips, in seconds.
+  double cpu_seconds = 0;
   // Every measured round trip, from its write to its echo's end.
   std::vector<Clock::duration> round_trips;
 };
@@ -64,6 +69,21 @@ struct Result {
 // Room for the round trips of a run (loopback stays under 100k/s), so that growing the vector (a
 // copy, which would show as one slow round trip) does not happen in runs of up to 2 minutes.
 // Pages are touched only as they fill.
+// User + system CPU time of the whole process so far, in seconds.
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// Tells whoever reads stdout (the server benchmark, which reads the server's CPU time then) that the
+// measured round trips begin.
+void announce_measuring() {
+  std::printf("MEASURING\n");
+  std::fflush(stdout);
+}
+
 void reserve_round_trips(Result& result, const Options& opt) {
   const double seconds = std::min(opt.seconds, 120.0);
   result.round_trips.reserve(static_cast<std::size_t>(seconds * 100000) + 1024);
@@ -115,6 +135,8 @@ Result run_sync(WebSocket& ws, const Options& opt) {
   for (int i = 0; i < kWarmup; ++i) round_trip();
   Result result;
   reserve_round_trips(result, opt);
+  announce_measuring();
+  const double cpu_at_start = process_cpu_seconds();
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration<double>(opt.seconds);
   // One clock read per round trip: it ends this one and starts the next.
@@ -127,6 +149,7 @@ Result run_sync(WebSocket& ws, const Options& opt) {
     sent = now;
   } while (now < end);
   result.seconds = std::chrono::duration<double>(now - start).count();
+  result.cpu_seconds = process_cpu_seconds() - cpu_at_start;
   ws.close(websocket::close_code::normal);
   return result;
 }
@@ -145,6 +168,8 @@ net::awaitable<Result> run_async(WebSocket& ws, const Options& opt) {
   for (int i = 0; i < kWarmup; ++i) co_await round_trip();
   Result result;
   reserve_round_trips(result, opt);
+  announce_measuring();
+  const double cpu_at_start = process_cpu_seconds();
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration<double>(opt.seconds);
   // One clock read per round trip: it ends this one and starts the next.
@@ -157,6 +182,7 @@ net::awaitable<Result> run_async(WebSocket& ws, const Options& opt) {
     sent = now;
   } while (now < end);
   result.seconds = std::chrono::duration<double>(now - start).count();
+  result.cpu_seconds = process_cpu_seconds() - cpu_at_start;
   co_await ws.async_close(websocket::close_code::normal, net::use_awaitable);
   co_return result;
 }
@@ -298,6 +324,7 @@ int main(int argc, char** argv) {
     std::printf("latency_us p50=%.1f p90=%.1f p99=%.1f p999=%.1f max=%.1f\n",
                 percentile_us(sorted, 50), percentile_us(sorted, 90), percentile_us(sorted, 99),
                 percentile_us(sorted, 99.9), percentile_us(sorted, 100));
+    std::printf("cpu_us=%.1f\n", result.cpu_seconds * 1e6 / static_cast<double>(result.count));
     std::printf("rps=%.1f\n", static_cast<double>(result.count) / result.seconds);
     std::fflush(stdout);
     return 0;

@@ -24,11 +24,12 @@ export function writeResults(
     join(dir, 'results.json'),
     `${JSON.stringify({ environment, options, measurements: records, ...(targets.length ? { targets } : {}) }, null, 2)}\n`,
   );
-  // Latency: per percentile the median over rounds, in µs; empty when the client reported none.
+  // Latency: per percentile the median over rounds, in µs; cpu_us: the median CPU time per round trip (the
+  // client's; with --servers the server's per echo). Empty when none was reported.
   const header = [
     `${subject},runtime,api,${servers ? 'driver,' : ''}size,tls,median_rps,min_rps,max_rps`,
     ...latencyKeys.map((k) => `${k}_us`),
-    'rounds,failures',
+    'cpu_us,rounds,failures',
   ].join(',');
   const rows = measurements.map((m) =>
     [
@@ -42,6 +43,7 @@ export function writeResults(
       m.min?.toFixed(1) ?? '',
       m.max?.toFixed(1) ?? '',
       ...latencyKeys.map((k) => (m.latency ? m.latency[k].toFixed(1) : '')),
+      m.cpu === null || m.cpu === undefined ? '' : m.cpu.toFixed(1),
       m.rounds.map((r) => r.toFixed(1)).join(' '),
       JSON.stringify(m.failures.join(' | ')),
     ].join(','),

@@ -1,5 +1,5 @@
-// One record per client, runtime and size: the figures of every round (requests per second and
-// round-trip latency percentiles), and their median and spread over rounds.
+// One record per client, runtime and size: the figures of every round (requests per second, round-trip
+// latency percentiles and the client's CPU time per round trip), and their median and spread over rounds.
 import { median } from '../median.ts';
 
 /** Round-trip latency percentiles of one run, in microseconds. */
@@ -38,15 +38,21 @@ export interface Measurement {
   latencies?: (Latency | null)[];
   /** Per percentile, the median over the rounds that reported one; set by summarize(). */
   latency?: Latency | null;
+  /** Each successful round's CPU time of the client process per round trip, in µs (null: none reported). */
+  cpus?: (number | null)[];
+  /** The median of `cpus` over the rounds that reported one; set by summarize(). */
+  cpu?: number | null;
   /** --servers: the client that drove the server (bench/servers/matrix.ts driverNames). */
   driver?: string;
 }
 
-/** One successful round: its requests per second and its latency. */
-export function addRound(m: Measurement, outcome: { rps: number; latency: Latency | null }): void {
+/** One successful round: its requests per second, its latency and its CPU time. */
+export function addRound(m: Measurement, outcome: { rps: number; latency: Latency | null; cpu: number | null }): void {
   m.rounds.push(outcome.rps);
   m.latencies ??= [];
   m.latencies.push(outcome.latency);
+  m.cpus ??= [];
+  m.cpus.push(outcome.cpu);
 }
 
 export function summarize(m: Measurement): void {
@@ -60,6 +66,8 @@ export function summarize(m: Measurement): void {
   m.latency = reported.length
     ? (Object.fromEntries(latencyKeys.map((k) => [k, median(reported.map((l) => l[k]))])) as unknown as Latency)
     : null;
+  const cpus = (m.cpus ?? []).filter((c): c is number => c !== null);
+  m.cpu = cpus.length ? median(cpus) : null;
 }
 
 /** The measurement behind "× Beast": the faster of the two Beast clients. */

@@ -1,6 +1,7 @@
 // The terminal tables per size: clients as rows, runtimes as columns. First requests per second
 // (median and min–max over rounds) with the ratio to Beast, to the runtime's native WebSocket and to
-// its I/O floor; then the round-trip latency percentiles (each the median over rounds).
+// its I/O floor; then the round-trip latency percentiles and the CPU time per round trip (each the
+// median over rounds).
 import { clientOrder, runtimes } from '../matrix.ts';
 import { beastReference, floorReference, nativeReference, type Latency, type Measurement } from './measurements.ts';
 
@@ -20,6 +21,8 @@ export interface TableLayout {
   beastName: string;
   nativeName: string;
   floorName: string;
+  /** What the CPU figure is, in the second table's title. */
+  cpuName: string;
 }
 
 export const clientLayout: TableLayout = {
@@ -29,6 +32,7 @@ export const clientLayout: TableLayout = {
   beastName: 'Beast C++',
   nativeName: "the runtime's native WebSocket",
   floorName: 'its I/O floor (raw socket)',
+  cpuName: "the client process's CPU time per round trip, µs",
 };
 
 function cell(m: Measurement | undefined, all: Measurement[], layout: TableLayout): string {
@@ -51,8 +55,8 @@ const shown: (keyof Latency)[] = ['p50', 'p99', 'p999'];
 function latencyCell(m: Measurement | undefined): string {
   if (!m) return '';
   if (m.median === null) return 'FAILED';
-  if (!m.latency) return 'n/a';
-  return shown.map((k) => fmtUs(m.latency![k])).join(' / ');
+  const latency = m.latency ? shown.map((k) => fmtUs(m.latency![k])).join(' / ') : 'n/a';
+  return `${latency} · ${m.cpu === null || m.cpu === undefined ? 'n/a' : fmtUs(m.cpu)}`;
 }
 
 function grid(header: string[], body: string[][]): string[] {
@@ -94,7 +98,7 @@ export function renderTables(
       out.push(`  ${m.label} on ${m.runtime}: ${m.failures.length} failed run(s): ${m.failures[0]}`);
     }
     out.push(
-      `\n${size} B messages (${mode}): round-trip latency in µs, p50 / p99 / p99.9 (each the median over rounds)`,
+      `\n${size} B messages (${mode}): round-trip latency in µs, p50 / p99 / p99.9 · ${layout.cpuName} (each the median over rounds)`,
     );
     out.push(
       ...grid(

@@ -39,6 +39,12 @@ export interface TargetCheck {
    * every round.
    */
   rounds: RoundRatios | null;
+  /**
+   * CPU time per round trip in µs, ours and the reference's (the clients' own; with --servers the servers'
+   * per echo), when both reported one: a rate below the reference's at no more CPU than it is the
+   * machine's (waiting for a CPU), not work the library does. Absent for p99.
+   */
+  cpu?: { ours: number; reference: number } | null;
 }
 
 const OURS = 'wasm-ws';
@@ -150,6 +156,7 @@ function judge(
     verdict,
     floor,
     rounds: pairedRatios(roundsOf(ours), roundsOf(reference), (r) => r >= limit),
+    cpu: ours.cpu != null && reference.cpu != null ? { ours: ours.cpu, reference: reference.cpu } : null,
   };
 }
 
@@ -195,8 +202,9 @@ export function renderTargets(
     const floor = c.floor === null ? '' : `, floor ${fmtFigure(c, c.floor)}`;
     const r = c.rounds;
     const rounds = r === null ? '' : `; by round ${r.min.toFixed(2)}–${r.max.toFixed(2)}×, met in ${r.met} of ${r.of}`;
+    const cpu = c.cpu ? `; CPU ${fmtUs(c.cpu.ours)} against ${fmtUs(c.cpu.reference)} µs` : '';
     out.push(
-      `  ${c.verdict === 'MISS' ? 'MISS' : 'beyond'}  ${where}: ${c.target}: ours ${fmtFigure(c, c.ours)} against ${fmtFigure(c, c.reference)} (${c.ratio.toFixed(3)}×${floor}${rounds})`,
+      `  ${c.verdict === 'MISS' ? 'MISS' : 'beyond'}  ${where}: ${c.target}: ours ${fmtFigure(c, c.ours)} against ${fmtFigure(c, c.reference)} (${c.ratio.toFixed(3)}×${floor}${rounds}${cpu})`,
     );
   }
   return out.join('\n');

@@ -1,9 +1,9 @@
 // Runs one echo server of `--servers` in its own process: starts it, waits for its listening line
-// (the protocol is in common.ts), asks it to collect garbage, reads its RSS, and stops it (SIGTERM,
+// (the protocol is in common.ts), asks it to collect garbage, reads its RSS and CPU time, and stops it (SIGTERM,
 // then SIGKILL after 5 s). A server that cannot start is a failure with its reason, never a crash of
 // the benchmark.
 // The many-connections driver talks to the benchmark in lines as well (connections.ts).
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Command } from '../matrix.ts';
 
@@ -28,6 +28,33 @@ export function readRss(pid: number): number | null {
   try {
     const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
     return kb === undefined ? null : Number(kb) * 1024;
+  } catch {
+    return null;
+  }
+}
+
+let clockTicks: number | null | undefined;
+/** Clock ticks per second, the unit of /proc's CPU times (null where getconf cannot say). */
+function ticksPerSecond(): number | null {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || null;
+    } catch {
+      clockTicks = null;
+    }
+  }
+  return clockTicks;
+}
+
+/** User + system CPU time of a process (every thread) in seconds, from /proc (null where there is none). */
+export function readCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After the command's name, which is in parentheses and may hold spaces: state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = ticksPerSecond();
+    const used = Number(fields[11]) + Number(fields[12]);
+    return ticks === null || !Number.isFinite(used) ? null : used / ticks;
   } catch {
     return null;
   }
@@ -131,6 +158,8 @@ export interface RunningServer {
   gc(): Promise<boolean>;
   /** VmRSS of the process in bytes, from /proc (null where there is none). */
   rss(): number | null;
+  /** The process's CPU time so far (user + system, every thread) in seconds, from /proc (null where there is none). */
+  cpuSeconds(): number | null;
   /** SIGTERM, then SIGKILL after 5 s; what went wrong in stopping, or null when it exited as it should. */
   stop(): Promise<string | null>;
 }
@@ -190,6 +219,7 @@ export async function startServer(
         return (await answer) === 'gc done';
       },
       rss: () => (child.pid === undefined || proc.exit() !== null ? null : readRss(child.pid)),
+      cpuSeconds: () => (child.pid === undefined || proc.exit() !== null ? null : readCpuSeconds(child.pid)),
       async stop() {
         if (proc.exit() !== null) return `it had ended before it was stopped (${ended()})`;
         child.kill('SIGTERM');

@@ -33,6 +33,7 @@ import {
   serverOrder,
 } from './matrix.ts';
 import { startServer } from './process.ts';
+import { ServerCpu } from './server-cpu.ts';
 
 export const serverLayout: TableLayout = {
   order: serverOrder,
@@ -41,6 +42,7 @@ export const serverLayout: TableLayout = {
   beastName: 'the Beast C++ server',
   nativeName: "the runtime's own server (ws on Node, Bun.serve, Deno.serve)",
   floorName: 'its floor server (raw socket, pre-built frames)',
+  cpuName: "the server's CPU time per echo, µs",
 };
 
 /** The certificate and key the TLS servers use (the Beast build's), and the drivers trust. */
@@ -129,8 +131,9 @@ async function measure(
             }),
             pinning,
           );
-          const outcome = await runClient(command, timeoutMs, register);
-          if (outcome.ok) addRound(m, outcome);
+          const cpu = new ServerCpu(server);
+          const outcome = await runClient(command, timeoutMs, register, (chunk) => cpu.read(chunk));
+          if (outcome.ok) addRound(m, { ...outcome, cpu: cpu.perEcho(outcome.rps * options.duration) });
           else {
             const ended = server.ended();
             m.failures.push(`${outcome.reason}${ended ? ` (the server ended: ${ended})` : ''}`);

@@ -199,15 +199,27 @@ describe('--servers: a quick run of the whole mode', () => {
     const run = bench(['--quick', '--out', out]);
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as {
-      measurements: { server: string; runtime: string; driver: string; median: number | null; failures: string[] }[];
+      measurements: {
+        server: string;
+        runtime: string;
+        driver: string;
+        median: number | null;
+        cpu: number | null;
+        failures: string[];
+      }[];
     };
     assert.ok(results.measurements.length > 0);
     for (const m of results.measurements) {
       assert.deepEqual(m.failures, [], `${m.server} on ${m.runtime}, driven by ${m.driver}`);
       assert.ok(m.median! > 0);
+      // The server's CPU time per echo, read from /proc around the driver's measured round trips.
+      assert.ok(m.cpu !== null && m.cpu > 0, `${m.server} on ${m.runtime}: cpu ${m.cpu}`);
     }
     assert.ok(results.measurements.some((m) => m.server === 'ours'));
-    assert.match(readFileSync(join(out, 'results.csv'), 'utf8'), /^server,runtime,api,driver,size,tls,median_rps/);
+    assert.match(
+      readFileSync(join(out, 'results.csv'), 'utf8'),
+      /^server,runtime,api,driver,size,tls,median_rps,min_rps,max_rps,p50_us,p90_us,p99_us,p999_us,max_us,cpu_us,rounds,failures\n/,
+    );
     assert.match(run.stdout, /256 B messages \(plain, binary payload, driven by the .*\): requests per second/);
   });
 

@@ -88,6 +88,25 @@ test("a miss is paired round by round: the ratio's spread, and in how many round
   assert.match(text, /\(0\.950×, floor 12\.0k; by round 0\.90–1\.05×, met in 1 of 3\)/);
 });
 
+test("a miss shows both CPU times per round trip where both were reported; p99's shows none", () => {
+  const all = [
+    { ...measured('wasm-ws', 'node', 256, 15_000, 90), cpu: 40.2 },
+    { ...measured('floor', 'node', 256, 20_000, 80), cpu: 31.5 },
+    // Native reported none: its check has no CPU times.
+    { ...measured('native', 'node', 256, 16_000, 85), cpu: null },
+  ];
+  const byTarget = Object.fromEntries(checkTargets(all).map((c) => [c.target, c]));
+  assert.deepEqual(byTarget['≥ 0.97× floor'].cpu, { ours: 40.2, reference: 31.5 });
+  assert.equal(byTarget['≥ 1.0× native'].cpu, null);
+  assert.equal(byTarget['p99 ≤ native p99'].cpu, undefined);
+  const text = renderTargets(checkTargets(all));
+  assert.match(
+    text,
+    /≥ 0\.97× floor: ours 15\.0k against 20\.0k \(0\.750×, floor 20\.0k; .*; CPU 40\.2 against 31\.5 µs\)/,
+  );
+  assert.match(text, /≥ 1\.0× native: ours 15\.0k against 16\.0k \([^)]*met in 0 of 1\)/);
+});
+
 test('only our low-latency client is judged, and failed measurements are left out', () => {
   const failed = { ...measured('wasm-ws', 'bun', 256, 0), median: null };
   assert.deepEqual(checkTargets([failed, measured('native', 'bun', 256, 10), measured('ws', 'node', 256, 5)]), []);
