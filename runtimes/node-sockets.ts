@@ -12,6 +12,11 @@ import type { Tunnel } from '../src/proxy/tunnel.ts';
 import type { ConnectOptions, Transport, TransportFactory, TransportSink } from '../src/transport.ts';
 import type { ListenFactory, PeerAddress } from '../src/listener.ts';
 
+// Whether an empty write completes in order after the writes before it (Node's sockets; Deno's node:tls
+// fails it with EPERM).
+const EMPTY_WRITES = !('Deno' in globalThis);
+const EMPTY = new Uint8Array(0);
+
 class NodeTransport implements Transport {
   private waiting = false;
   constructor(
@@ -26,11 +31,19 @@ class NodeTransport implements Transport {
     // now, keeping only a raw pointer for what the kernel does not take, which growth (in place) keeps.
     // (Deno's node:tls too: 400 echoes of up to 2 MB from a Deno TLS server to readers that stalled, while
     // memory grew, all came back intact.)
-    const queued = socket.writableLength > 0;
-    socket.write(queued ? Buffer.from(data) : data, this.afterWrite);
+    if (socket.writableLength > 0) {
+      socket.write(Buffer.from(data), this.afterWrite);
+      this.waiting = true;
+      return true;
+    }
+    // A write given a callback costs Node a nextTick and an object even when the kernel took it all, as
+    // it usually does: only a write that left bytes behind is followed by an empty one with the
+    // callback, which completes after it (Deno's node:tls refuses empty writes: there each takes it).
+    socket.write(data, EMPTY_WRITES ? undefined : this.afterWrite);
     if (socket.writableLength === 0) return true; // handed to the kernel synchronously
     this.waiting = true;
-    return queued;
+    if (EMPTY_WRITES) socket.write(EMPTY, this.afterWrite);
+    return false;
   }
 
   private readonly afterWrite = (): void => {
