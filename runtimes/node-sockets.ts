@@ -19,10 +19,13 @@ const EMPTY = new Uint8Array(0);
 
 class NodeTransport implements Transport {
   private waiting = false;
+  private readonly emptyWrites: boolean;
   constructor(
     private readonly socket: net.Socket,
     private readonly sink: TransportSink,
-  ) {}
+  ) {
+    this.emptyWrites = EMPTY_WRITES && !(socket instanceof tls.TLSSocket);
+  }
 
   write(data: Uint8Array): boolean {
     const socket = this.socket;
@@ -37,12 +40,14 @@ class NodeTransport implements Transport {
       return true;
     }
     // A write given a callback costs Node a nextTick and an object even when the kernel took it all, as
-    // it usually does: only a write that left bytes behind is followed by an empty one with the
-    // callback, which completes after it (Deno's node:tls refuses empty writes: there each takes it).
-    socket.write(data, EMPTY_WRITES ? undefined : this.afterWrite);
+    // it usually does over TCP: only a write that left bytes behind is followed by an empty one with the
+    // callback, which completes after it. A TLS write always completes later, so it takes the callback
+    // itself, as every write does on Deno, whose node:tls refuses empty writes.
+    const emptyAfter = this.emptyWrites;
+    socket.write(data, emptyAfter ? undefined : this.afterWrite);
     if (socket.writableLength === 0) return true; // handed to the kernel synchronously
     this.waiting = true;
-    if (EMPTY_WRITES) socket.write(EMPTY, this.afterWrite);
+    if (emptyAfter) socket.write(EMPTY, this.afterWrite);
     return false;
   }
 
