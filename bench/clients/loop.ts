@@ -2,9 +2,9 @@
 // send the next at once; a warm-up not counted, then a fixed duration. Each measured round trip goes
 // into an HDR histogram. Prints one RESULT line: requests per second, latency percentiles in µs, and
 // `cpu`: the process's CPU time (user + system, every thread) over the measured round trips, in µs per
-// round trip. Less noisy than the rate on a shared machine, where waiting for a CPU slows a round trip
-// but does not add to its CPU time. Before it, a MEASURING line says when the measured round trips
-// begin (with --servers, the benchmark reads the server's CPU time then).
+// round trip: the work done per round trip, where the rate also counts waiting. Before them, a MEASURING
+// line says when the measured round trips begin (with --servers, the benchmark reads the server's CPU
+// time then).
 import process from 'node:process';
 import { parseArgs } from 'node:util';
 import * as hdr from 'hdr-histogram-js';
