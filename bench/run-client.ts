@@ -4,16 +4,8 @@
 // that fails or stalls is a failure with its reason. A client that reports no latency or CPU time still
 // counts: that figure is null.
 import type { Command } from './matrix.ts';
-import { type Latency, latencyKeys } from './report/measurements.ts';
+import { type ClientFigures, type Latency, latencyKeys } from './report/measurements.ts';
 import { type ProcessResult, runProcess } from './run-process.ts';
-
-/** What one run of a client measured. */
-export interface ClientFigures {
-  rps: number;
-  latency: Latency | null;
-  /** The client process's CPU time (user + system) per measured round trip, in µs. */
-  cpu: number | null;
-}
 
 export type ClientOutcome = ({ ok: true } & ClientFigures) | { ok: false; reason: string };
 
@@ -49,7 +41,7 @@ export function parseResult(stdout: string): ClientFigures | null {
     const line = lines[i].trim();
     if (line.startsWith('RESULT ')) {
       const result = JSON.parse(line.slice(7)) as { rps: unknown; latency?: Record<string, unknown>; cpu?: unknown };
-      return { rps: Number(result.rps), latency: latencyFrom(result.latency), cpu: cpuFrom(result.cpu) };
+      return { rps: Number(result.rps), latency: latencyFrom(result.latency), cpu: nonNegative(result.cpu) };
     }
     if (line.startsWith('rps=')) {
       // The Beast client prints its latency and CPU lines just before.
@@ -68,7 +60,7 @@ export function parseResult(stdout: string): ClientFigures | null {
       return {
         rps: Number(line.slice(4)),
         latency: latencyFrom(fields),
-        cpu: cpuFrom(cpuLine?.trim().slice('cpu_us='.length)),
+        cpu: nonNegative(cpuLine?.trim().slice('cpu_us='.length)),
       };
     }
   }
@@ -80,16 +72,15 @@ function latencyFrom(fields: Record<string, unknown> | undefined): Latency | nul
   if (!fields) return null;
   const latency = {} as Latency;
   for (const key of latencyKeys) {
-    const field = fields[key];
-    const value = typeof field === 'number' || typeof field === 'string' ? Number(field) : Number.NaN;
-    if (!Number.isFinite(value) || value < 0) return null;
+    const value = nonNegative(fields[key]);
+    if (value === null) return null;
     latency[key] = value;
   }
   return latency;
 }
 
-/** A CPU time when it is a non-negative number; otherwise null. */
-function cpuFrom(field: unknown): number | null {
+/** A figure: a non-negative number, or a string that spells one; otherwise null. */
+function nonNegative(field: unknown): number | null {
   const value = typeof field === 'number' || (typeof field === 'string' && field !== '') ? Number(field) : Number.NaN;
   return Number.isFinite(value) && value >= 0 ? value : null;
 }

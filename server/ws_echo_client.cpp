@@ -5,9 +5,10 @@
 // Sends a binary message of msg_size bytes, waits for its echo, checks the echo's size and
 // type, and repeats for duration_sec seconds after 100 uncounted warm-up round trips.
 // Output: a line `MEASURING` as the measured round trips begin; after them a line
-// `latency_us p50=<µs> p90=<µs> p99=<µs> p999=<µs> max=<µs>` (every measured round trip timed with steady_clock, nearest-rank percentiles), then, the LAST line of stdout,
-// `rps=<requests per second>` (e.g. `rps=12345.6`); before it `cpu_us=<µs>`, the process's CPU time
-// (user + system) over the measured round trips, per round trip.
+// `latency_us p50=<µs> p90=<µs> p99=<µs> p999=<µs> max=<µs>` (every measured round trip timed with
+// steady_clock, nearest-rank percentiles), a line `cpu_us=<µs>` (the process's CPU time, user +
+// system, over the measured round trips, per round trip), then, the LAST line of stdout,
+// `rps=<requests per second>` (e.g. `rps=12345.6`).
 // Any failure prints `ws_echo_client: <what>: <why>` on stderr and exits 1 (2 for bad usage).
 // TLS does not verify the certificate (self-signed loopback server) but sends SNI for names.
 
@@ -66,9 +67,6 @@ struct Result {
   std::vector<Clock::duration> round_trips;
 };
 
-// Room for the round trips of a run (loopback stays under 100k/s), so that growing the vector (a
-// copy, which would show as one slow round trip) does not happen in runs of up to 2 minutes.
-// Pages are touched only as they fill.
 // User + system CPU time of the whole process so far, in seconds.
 double process_cpu_seconds() {
   rusage usage{};
@@ -77,13 +75,17 @@ double process_cpu_seconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-// Tells whoever reads stdout (the server benchmark, which reads the server's CPU time then) that the
-// measured round trips begin.
-void announce_measuring() {
+// The measured round trips begin: says so on stdout (the server benchmark reads the server's CPU time
+// then) and returns the process's CPU time so far.
+double begin_measuring() {
   std::printf("MEASURING\n");
   std::fflush(stdout);
+  return process_cpu_seconds();
 }
 
+// Room for the round trips of a run (loopback stays under 100k/s), so that growing the vector (a
+// copy, which would show as one slow round trip) does not happen in runs of up to 2 minutes.
+// Pages are touched only as they fill.
 void reserve_round_trips(Result& result, const Options& opt) {
   const double seconds = std::min(opt.seconds, 120.0);
   result.round_trips.reserve(static_cast<std::size_t>(seconds * 100000) + 1024);
@@ -135,8 +137,7 @@ Result run_sync(WebSocket& ws, const Options& opt) {
   for (int i = 0; i < kWarmup; ++i) round_trip();
   Result result;
   reserve_round_trips(result, opt);
-  announce_measuring();
-  const double cpu_at_start = process_cpu_seconds();
+  const double cpu_at_start = begin_measuring();
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration<double>(opt.seconds);
   // One clock read per round trip: it ends this one and starts the next.
@@ -168,8 +169,7 @@ net::awaitable<Result> run_async(WebSocket& ws, const Options& opt) {
   for (int i = 0; i < kWarmup; ++i) co_await round_trip();
   Result result;
   reserve_round_trips(result, opt);
-  announce_measuring();
-  const double cpu_at_start = process_cpu_seconds();
+  const double cpu_at_start = begin_measuring();
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration<double>(opt.seconds);
   // One clock read per round trip: it ends this one and starts the next.

@@ -38,7 +38,7 @@ export interface Measurement {
   latencies?: (Latency | null)[];
   /** Per percentile, the median over the rounds that reported one; set by summarize(). */
   latency?: Latency | null;
-  /** Each successful round's CPU time of the client process per round trip, in µs (null: none reported). */
+  /** Each successful round's CPU time per round trip, in µs, as ClientFigures.cpu (null: none reported). */
   cpus?: (number | null)[];
   /** The median of `cpus` over the rounds that reported one; set by summarize(). */
   cpu?: number | null;
@@ -46,8 +46,16 @@ export interface Measurement {
   driver?: string;
 }
 
+/** What one run of a client measured. */
+export interface ClientFigures {
+  rps: number;
+  latency: Latency | null;
+  /** CPU time per measured round trip, in µs: the client process's (with --servers, the server's per echo). */
+  cpu: number | null;
+}
+
 /** One successful round: its requests per second, its latency and its CPU time. */
-export function addRound(m: Measurement, outcome: { rps: number; latency: Latency | null; cpu: number | null }): void {
+export function addRound(m: Measurement, outcome: ClientFigures): void {
   m.rounds.push(outcome.rps);
   m.latencies ??= [];
   m.latencies.push(outcome.latency);

@@ -41,8 +41,8 @@ export interface TargetCheck {
   rounds: RoundRatios | null;
   /**
    * CPU time per round trip in µs, ours and the reference's (the clients' own; with --servers the servers'
-   * per echo), when both reported one: a rate below the reference's at no more CPU than it is the
-   * machine's (waiting for a CPU), not work the library does. Absent for p99.
+   * per echo), when both reported one: how much more work ours does, within the machine's spread (on a
+   * busy host the same work takes longer too). Absent for p99.
    */
   cpu?: { ours: number; reference: number } | null;
 }
