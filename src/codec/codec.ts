@@ -237,13 +237,16 @@ export class Codec {
    * Where to read the next bytes: the thread's shared receive area (never moves, never grows memory;
    * every connection reads into it, one read at a time, and hands the bytes over with receive()), or,
    * while a large message is under way, the free space after it in this context's own block, so that
-   * its later reads are not copied. Neither moves until this context takes the read with receive().
+   * its later reads are not copied. Neither moves until this context takes the read with receive(),
+   * provided the context is not used before then: a context whose frames are handled first (held
+   * frames, on a timer) is parked afterwards by whichever context the module selects next, which may
+   * trade or free its block. Such a context asks with `inPlace` false, for the shared area.
    */
-  readArea(): Uint8Array {
+  readArea(inPlace = true): Uint8Array {
     const shared = this.shared;
     shared.refresh();
     const space = this.ownSpace;
-    if (space >= OWN_BLOCK_FROM) {
+    if (inPlace && space >= OWN_BLOCK_FROM) {
       this.readAt = this.ownPtr;
       this.rxView = sameOrNewView(this.rxView, shared.buffer, this.ownPtr, space);
       return this.rxView;

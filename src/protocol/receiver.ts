@@ -94,7 +94,8 @@ export class Receiver {
     this.target = Target.Discard;
     if (!owner.receiving) return DISCARD;
     this.target = Target.Codec;
-    return this.codec.readArea();
+    // Held frames are handled by their timer, before the read this buffer is for: not in place.
+    return this.codec.readArea(!this.held);
   }
 
   /** `n` bytes were read into the buffer readBuffer() returned last. */
