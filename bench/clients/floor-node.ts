@@ -1,4 +1,4 @@
-// The I/O floor on Node: node:net reading with `onread` into one buffer (node:tls 'data' events for wss).
+// The I/O floor on Node: node:net and node:tls reading with `onread` into one buffer.
 import net from 'node:net';
 import tls from 'node:tls';
 import { FrameCounter, floorTarget } from './floor.ts';
@@ -8,21 +8,17 @@ const { args, secure, host, port, ca, request, frame } = await floorTarget();
 await runLoop(args, async (onEcho) => {
   const counter = new FrameCounter(onEcho);
   const buffer = new Uint8Array(64 * 1024);
+  const onread = {
+    buffer,
+    callback: (n: number) => {
+      counter.push(buffer, 0, n);
+      return true;
+    },
+  };
   const socket = secure
-    ? tls.connect({ host, port, ca, servername: net.isIP(host) ? undefined : host })
-    : net.connect({
-        host,
-        port,
-        onread: {
-          buffer,
-          callback: (n: number) => {
-            counter.push(buffer, 0, n);
-            return true;
-          },
-        },
-      });
+    ? tls.connect({ host, port, ca, servername: net.isIP(host) ? undefined : host, onread } as tls.ConnectionOptions)
+    : net.connect({ host, port, onread });
   socket.setNoDelay(true);
-  if (secure) socket.on('data', (chunk: Buffer) => counter.push(chunk, 0, chunk.length));
   await new Promise<void>((resolve, reject) => {
     socket.once(secure ? 'secureConnect' : 'connect', () => resolve());
     socket.once('error', reject);

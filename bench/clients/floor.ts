@@ -2,7 +2,7 @@
 // loop (loop.ts) over the runtime's fastest socket API, sending one pre-built, pre-masked frame again
 // and again and counting echoed frames from their headers alone (no unmasking, no copy, no validation).
 // It is a floor for the table's ×F column, not a competitor: a WebSocket client cannot do less.
-// Node: node:net with `onread` into one buffer (node:tls 'data' events for wss); Bun: Bun.connect;
+// Node: node:net and node:tls with `onread` into one buffer; Bun: Bun.connect;
 // Deno: Deno.connect / Deno.connectTls with one read buffer.
 //
 // This file holds what the three runtimes' floor clients share (floor-node.ts, floor.bun.ts,

@@ -1,6 +1,7 @@
 // The floor server: what the runtime's sockets allow a WebSocket server, with no codec and no API.
-// Over the socket API ours uses on the runtime (Node, and Deno over TLS: node:net / node:tls 'data'
-// events; Bun: Bun.listen; Deno plain: Deno.listen with one read buffer per connection), it answers the
+// Over the socket API ours uses on the runtime (Node: node:net reading with `onread` into one buffer,
+// node:tls 'data' events, as on Deno over TLS; Bun: Bun.listen; Deno plain: Deno.listen with one read
+// buffer per connection), it answers the
 // upgrade with a fixed 101 (the Sec-WebSocket-Accept computed from the request's key), then for every
 // complete masked frame, seen from its header alone (the payload is skipped: no unmasking, no copy, no
 // UTF-8 check), writes back a pre-built unmasked frame of the same size and first byte (binary stays
