@@ -15,6 +15,7 @@ import { makeCertificates, type TestCertificates } from '../support/certificates
 class RecordingSink implements TransportSink {
   private readonly buffer = new Uint8Array(4096);
   private readonly parts: Uint8Array[] = [];
+  private length = 0;
   reads = 0;
   chunks = 0;
   closed = false;
@@ -41,11 +42,12 @@ class RecordingSink implements TransportSink {
   }
   private add(bytes: Uint8Array): void {
     this.parts.push(bytes);
-    if (this.waiting && this.received.length >= this.waiting.length) this.waiting.resolve();
+    this.length += bytes.length;
+    if (this.waiting && this.length >= this.waiting.length) this.waiting.resolve();
   }
   /** Resolves once `length` bytes have come. */
   receivedLength(length: number): Promise<void> {
-    if (this.received.length >= length) return Promise.resolve();
+    if (this.length >= length) return Promise.resolve();
     return new Promise((resolve) => {
       this.waiting = { length, resolve };
     });
