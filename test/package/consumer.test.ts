@@ -134,8 +134,8 @@ test('the tarball holds built JavaScript with declarations, the licence and the 
     .map((path) => ({ path, count: readFileSync(join(unpacked, path), 'utf8').match(magic)?.length ?? 0 }))
     .filter((file) => file.count > 0);
   assert.deepEqual(holding, [{ path: 'dist/src/generated/wasm.js', count: built }]);
-  // About 147 KB with the server: the README is 64 KB of ~478 KB unpacked (the benchmark's full results are in
-  // docs/benchmark/, which the package leaves out).
+  // About 135 KB: the README keeps what users need (~20 KB); the development guide and the benchmark's method and
+  // results are in docs/, which the package leaves out.
   assert.ok(tarballSize < 150_000, `tarball is ${tarballSize} bytes`);
   assert.equal(readFileSync(join(root, 'LICENSE'), 'utf8').split('\n')[0], `${packageJson.license} License`);
 });
