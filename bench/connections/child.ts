@@ -9,7 +9,7 @@
 import process from 'node:process';
 import { parseArgs } from 'node:util';
 import { type Library, type Opened, opener } from './libraries.ts';
-import { median } from '../median.ts';
+import { median, nearestRank } from '../median.ts';
 
 export interface ChildResult {
   connections: number;
@@ -34,6 +34,8 @@ export interface ChildResult {
   elapsedS: number;
   /** Echoes in the measured window of the connection that got the fewest, and the median connection's. */
   minPerConnection: number;
+  /** The 10th percentile of echoes per connection: a tenth of them got this many or fewer. */
+  p10PerConnection: number;
   medianPerConnection: number;
   /** Echoes still awaited 5 s after the loop stopped: a connection that stalls, not just a slow one. */
   stuck: number;
@@ -222,6 +224,7 @@ async function main(): Promise<void> {
     echoes,
     elapsedS: elapsed / 1000,
     minPerConnection: counts.reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY),
+    p10PerConnection: nearestRank(counts, 0.1),
     medianPerConnection: median(counts),
     stuck,
   };

@@ -18,6 +18,7 @@ export interface Figures {
   connectTotalS: number;
   echoesPerSecond: number;
   minPerConnection: number;
+  p10PerConnection: number;
   medianPerConnection: number;
 }
 
@@ -30,6 +31,7 @@ const fields: (keyof Figures)[] = [
   'connectTotalS',
   'echoesPerSecond',
   'minPerConnection',
+  'p10PerConnection',
   'medianPerConnection',
 ];
 
@@ -226,7 +228,7 @@ export function renderConnections(all: ConnectionsMeasurement[], checks: TargetC
     `with ${n} open`,
     `echoes/s${rounds > 1 ? ' [min–max]' : ''}`,
     '×native',
-    'per conn: fewest/median',
+    'per conn: fewest/p10/median',
   ];
   const body = ordered(all).map((m) => {
     const f = m.median;
@@ -241,7 +243,7 @@ export function renderConnections(all: ConnectionsMeasurement[], checks: TargetC
       `${ms(f.connectAtNMs)} (${(f.connectAtNMs / f.connectStartMs).toFixed(2)}×)`,
       `${rate(f.echoesPerSecond)}${rounds > 1 ? ` [${rate(m.min!)}–${rate(m.max!)}]` : ''}`,
       native && m.client !== 'native' ? `${(f.echoesPerSecond / native.echoesPerSecond).toFixed(2)}×` : '',
-      `${f.minPerConnection} / ${f.medianPerConnection}`,
+      `${f.minPerConnection} / ${f.p10PerConnection} / ${f.medianPerConnection}`,
     ];
   });
   out.push(...table(header, body));
@@ -277,6 +279,8 @@ export function renderConnections(all: ConnectionsMeasurement[], checks: TargetC
     out.push(
       'per conn: 0 means a connection got no echo in the measured window while others looped (unfair scheduling)',
     );
+  if (all.some((m) => m.median && m.median.p10PerConnection < m.median.medianPerConnection / 4))
+    out.push('per conn: a p10 under a quarter of the median means a tenth of the connections were served far less');
   return out.join('\n');
 }
 
@@ -293,7 +297,7 @@ export function writeConnectionsResults(
   const header =
     'client,runtime,api,connections,size,tls,rss_per_conn_bytes,heap_per_conn_bytes,external_per_conn_bytes,' +
     'connect_start_ms,connect_at_n_ms,connect_total_s,echoes_per_s,min_echoes_per_s,max_echoes_per_s,' +
-    'fewest_echoes_per_conn,median_echoes_per_conn,rounds,failures';
+    'fewest_echoes_per_conn,p10_echoes_per_conn,median_echoes_per_conn,rounds,failures';
   const rows = measurements.map((m) => {
     const f = m.median;
     const v = (x: number | undefined, digits: number) => (x === undefined ? '' : x.toFixed(digits));
@@ -314,6 +318,7 @@ export function writeConnectionsResults(
       v(m.min ?? undefined, 1),
       v(m.max ?? undefined, 1),
       v(f?.minPerConnection, 0),
+      v(f?.p10PerConnection, 0),
       v(f?.medianPerConnection, 1),
       m.rounds.length,
       JSON.stringify(m.failures.join(' | ')),

@@ -16,7 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { FrameCounter, maskedFrame } from '../clients/floor.ts';
 import { stdinLines } from './common.ts';
-import { median } from '../median.ts';
+import { median, nearestRank } from '../median.ts';
 
 export interface DriverResult {
   connections: number;
@@ -27,6 +27,8 @@ export interface DriverResult {
   elapsedS: number;
   /** Echoes in the measured window of the connection that got the fewest, and of the median one. */
   minPerConnection: number;
+  /** The 10th percentile of echoes per connection: a tenth of them got this many or fewer. */
+  p10PerConnection: number;
   medianPerConnection: number;
   /** Echoes still awaited 5 s after the loop stopped. */
   stuck: number;
@@ -232,6 +234,7 @@ async function main(): Promise<void> {
     echoes: total,
     elapsedS: elapsed / 1000,
     minPerConnection: counts.reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY),
+    p10PerConnection: nearestRank(counts, 0.1),
     medianPerConnection: median(counts),
     stuck: inflight,
   };

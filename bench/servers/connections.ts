@@ -51,6 +51,7 @@ export interface ServerConnectionsMeasurement {
     rssPerConnection: number | null;
     echoesPerSecond: number;
     minPerConnection: number;
+    p10PerConnection: number;
     medianPerConnection: number;
     connectTotalS: number;
   } | null;
@@ -68,6 +69,7 @@ function summarize(m: ServerConnectionsMeasurement): void {
     rssPerConnection: rss.length ? median(rss) : null,
     echoesPerSecond: median(eps),
     minPerConnection: median(m.rounds.map((r) => r.minPerConnection)),
+    p10PerConnection: median(m.rounds.map((r) => r.p10PerConnection)),
     medianPerConnection: median(m.rounds.map((r) => r.medianPerConnection)),
     connectTotalS: median(m.rounds.map((r) => r.connectTotalS)),
   };
@@ -243,7 +245,7 @@ export function renderServerConnections(all: ServerConnectionsMeasurement[]): st
     '×B',
     '×N',
     '×F',
-    'per conn: fewest/median',
+    'per conn: fewest/p10/median',
     `open ${n}`,
   ];
   const ratio = (x: number, ref: number | null, self: boolean) => (ref && !self ? `${(x / ref).toFixed(2)}×` : '');
@@ -260,7 +262,7 @@ export function renderServerConnections(all: ServerConnectionsMeasurement[]): st
       js ? ratio(f.echoesPerSecond, eps(all, 'beast', null), false) : '',
       js ? ratio(f.echoesPerSecond, eps(all, native, m.runtime), m.server === native) : '',
       js ? ratio(f.echoesPerSecond, eps(all, 'floor', m.runtime), m.server === 'floor') : '',
-      `${f.minPerConnection} / ${f.medianPerConnection}`,
+      `${f.minPerConnection} / ${f.p10PerConnection} / ${f.medianPerConnection}`,
       `${f.connectTotalS.toFixed(2)} s`,
     ];
   });
@@ -284,6 +286,8 @@ export function renderServerConnections(all: ServerConnectionsMeasurement[]): st
     out.push(
       'per conn: 0 means a connection got no echo in the measured window while others looped (unfair scheduling)',
     );
+  if (all.some((m) => m.median && m.median.p10PerConnection < m.median.medianPerConnection / 4))
+    out.push('per conn: a p10 under a quarter of the median means a tenth of the connections were served far less');
   return out.join('\n');
 }
 
@@ -298,7 +302,7 @@ function writeServerConnections(
   writeFileSync(json, `${JSON.stringify({ environment, options, measurements: all }, null, 2)}\n`);
   const header =
     'server,runtime,api,connections,size,tls,rss_per_conn_bytes,rss_baseline_bytes,rss_idle_bytes,gc,' +
-    'echoes_per_s,min_echoes_per_s,max_echoes_per_s,fewest_echoes_per_conn,median_echoes_per_conn,connect_total_s,' +
+    'echoes_per_s,min_echoes_per_s,max_echoes_per_s,fewest_echoes_per_conn,p10_echoes_per_conn,median_echoes_per_conn,connect_total_s,' +
     'rounds,failures';
   const v = (x: number | null | undefined, digits: number) => (x === null || x === undefined ? '' : x.toFixed(digits));
   const rows = all.map((m) => {
@@ -318,6 +322,7 @@ function writeServerConnections(
       v(m.min, 1),
       v(m.max, 1),
       v(f?.minPerConnection, 0),
+      v(f?.p10PerConnection, 0),
       v(f?.medianPerConnection, 1),
       v(f?.connectTotalS, 3),
       m.rounds.length,

@@ -14,6 +14,7 @@ import { after, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { beastBinaries } from '../../server/beast.ts';
 import { parseOptions } from '../../bench/options.ts';
+import { nearestRank } from '../../bench/median.ts';
 import { maskedFrame } from '../../bench/clients/floor.ts';
 import { acceptKey, FloorConnection } from '../../bench/servers/floor.ts';
 import { allServers, selectDrivers, selectServers } from '../../bench/servers/matrix.ts';
@@ -21,6 +22,15 @@ import { startServer } from '../../bench/servers/process.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const noRegister = () => () => {};
+
+test('nearestRank: the value a fraction of the sample lies at or below', () => {
+  assert.equal(nearestRank([5, 1, 4, 2, 3], 0.1), 1);
+  assert.equal(nearestRank([5, 1, 4, 2, 3], 0.4), 2);
+  assert.equal(nearestRank([5, 1, 4, 2, 3], 0.5), 3);
+  assert.equal(nearestRank([5, 1, 4, 2, 3], 1), 5);
+  assert.equal(nearestRank(Uint32Array.of(7, 0, 9, 3, 3, 8, 1, 6, 2, 5, 4), 0.1), 1);
+  assert.ok(Number.isNaN(nearestRank([], 0.1)));
+});
 
 describe('--servers: options', () => {
   test('a list picks servers, a minus leaves one out, and no list means all', () => {
@@ -227,11 +237,28 @@ describe('--servers: a quick run of the whole mode', () => {
     const run = bench(['--connections', '20', '--duration', '0.2', '--out', out]);
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
     const results = JSON.parse(readFileSync(join(out, 'connections.json'), 'utf8')) as {
-      measurements: { server: string; runtime: string; failures: string[]; median: { echoesPerSecond: number } }[];
+      measurements: {
+        server: string;
+        runtime: string;
+        failures: string[];
+        median: {
+          echoesPerSecond: number;
+          minPerConnection: number;
+          p10PerConnection: number;
+          medianPerConnection: number;
+        };
+      }[];
     };
     for (const m of results.measurements) {
       assert.deepEqual(m.failures, [], `${m.server} on ${m.runtime}`);
       assert.ok(m.median.echoesPerSecond > 0);
+      const { minPerConnection, p10PerConnection, medianPerConnection } = m.median;
+      assert.ok(
+        minPerConnection <= p10PerConnection && p10PerConnection <= medianPerConnection,
+        JSON.stringify(m.median),
+      );
     }
+    assert.match(readFileSync(join(out, 'connections.csv'), 'utf8'), /,fewest_echoes_per_conn,p10_echoes_per_conn,/);
+    assert.match(run.stdout, /per conn: fewest\/p10\/median/);
   });
 });
