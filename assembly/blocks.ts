@@ -38,6 +38,12 @@ export function blockFree(ptr: usize): void {
   store<usize>(list, block);
 }
 
+// Whether a block for `size` bytes would be of a smaller class than the block at `ptr`: only then does
+// trading the one for the other save memory (a trade within the class would move the bytes for nothing).
+export function blockShrinksTo(ptr: usize, size: usize): bool {
+  return classOf(size) < <i32>load<u32>(ptr - HEADER);
+}
+
 // Bytes the block can hold.
 export function blockCapacity(ptr: usize): usize {
   return (<usize>1 << (load<u32>(ptr - HEADER) + MIN_SHIFT)) - HEADER;

@@ -5,7 +5,7 @@
 import { maskInPlace, rotateKey } from "./mask";
 import { utf8Feed, utf8Init, utf8Reset, utf8State, utf8ErrorIndex, utf8Validate, UTF8_ACCEPT, setUtf8State } from "./utf8";
 import { allocRegion, MAX_REGION, AT_AREA } from "./regions";
-import { blockAlloc, blockCapacity, blockFree } from "./blocks";
+import { blockAlloc, blockCapacity, blockFree, blockShrinksTo } from "./blocks";
 import { put, putOffset } from "./record";
 import {
   NEED_MORE, DATA, PING, PONG, CLOSE, ERROR, ROLE_CLIENT, ROLE_SERVER,
@@ -246,9 +246,11 @@ function park(): bool {
   if (rest > SHARED_RX) rest = SHARED_RX;
   if (rest < MIN_OWNED) rest = MIN_OWNED;
   const need = used + rest;
-  // An owned block that is more than twice that (a large chunk pushed whole, or a message spilled) is
-  // traded for one that fits: a context keeps at most about twice what it holds plus a read.
-  if (owned && (rxCap <= SHARED_RX || rxCap / 2 <= need)) return true;
+  // An owned block of a larger class than that needs (a large chunk pushed whole, or a message spilled)
+  // is traded for one that fits: a context keeps at most about twice what it holds plus a read. Only
+  // then: parked again with nothing new (whenever another context is selected) it keeps its block, where
+  // a runtime may be reading in place (the free space ctx_park offered).
+  if (owned && (rxCap <= SHARED_RX || !blockShrinksTo(rxBase, need))) return true;
   return moveTo(need);
 }
 

@@ -37,4 +37,8 @@ void block_free(usize ptr) {
   free_lists[c] = block;
 }
 
+// Whether a block for `size` bytes would be of a smaller class than the block at `ptr`: only then does
+// trading the one for the other save memory (a trade within the class would move the bytes for nothing).
+bool block_shrinks_to(usize ptr, usize size) { return class_of(size) < (int32_t)load32(ptr - HEADER); }
+
 usize block_capacity(usize ptr) { return ((usize)1 << (load32(ptr - HEADER) + MIN_SHIFT)) - HEADER; }

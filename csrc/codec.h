@@ -70,6 +70,7 @@ usize grow_region(usize base, usize size, usize new_size, int32_t at);
 usize block_alloc(usize size);
 void block_free(usize ptr);
 usize block_capacity(usize ptr);
+bool block_shrinks_to(usize ptr, usize size);
 
 // parser.c
 bool parser_init(void);

@@ -175,9 +175,11 @@ static bool park(void) {
   if (rest > SHARED_RX) rest = SHARED_RX;
   if (rest < MIN_OWNED) rest = MIN_OWNED;
   const usize need = used + rest;
-  // An owned block that is more than twice that (a large chunk pushed whole, or a message spilled) is
-  // traded for one that fits: a context keeps at most about twice what it holds plus a read.
-  if (owned && (rx_cap <= SHARED_RX || rx_cap / 2 <= need)) return true;
+  // An owned block of a larger class than that needs (a large chunk pushed whole, or a message spilled)
+  // is traded for one that fits: a context keeps at most about twice what it holds plus a read. Only
+  // then: parked again with nothing new (whenever another context is selected) it keeps its block, where
+  // a runtime may be reading in place (the free space ctx_park offered).
+  if (owned && (rx_cap <= SHARED_RX || !block_shrinks_to(rx_base, need))) return true;
   return move_to(need);
 }
 

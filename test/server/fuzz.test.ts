@@ -24,6 +24,11 @@ const REGRESSIONS = [
   // newer ping: pongs out of order (in about one run of three, as it depends on timing; the exact check
   // is test/protocol/pongs.test.ts).
   572376414,
+  // Node: a plain connection's block traded again while Node was reading into it (a message whose size put
+  // park()'s need just under half a block class), given to another connection: corrupted echoes, and a TLS
+  // connection's compressed message that no longer inflated (1007). About one run in two; the exact check is
+  // test/codec/park-again.test.ts.
+  846548520,
 ];
 
 const picked = process.env.SERVER_RUNTIMES?.split(',');
