@@ -7,8 +7,7 @@ export function median(xs: ArrayLike<number>): number {
 }
 
 // The value a `fraction` of the sample lies at or below (nearest rank, 0 < fraction <= 1); NaN for an
-// empty sample. The many-connections reports give the 10th percentile of echoes per connection beside the
-// fewest and the median: how many connections a server serves far less than the rest, not only the worst.
+// empty sample.
 export function nearestRank(xs: ArrayLike<number>, fraction: number): number {
   const sorted = Array.from(xs).sort((a, b) => a - b);
   return sorted.length === 0 ? Number.NaN : sorted[Math.max(0, Math.ceil(fraction * sorted.length) - 1)];

@@ -9,9 +9,10 @@
 import process from 'node:process';
 import { parseArgs } from 'node:util';
 import { type Library, type Opened, opener } from './libraries.ts';
-import { median, nearestRank } from '../median.ts';
+import { median } from '../median.ts';
+import { type PerConnection, perConnection } from '../report/per-connection.ts';
 
-export interface ChildResult {
+export interface ChildResult extends PerConnection {
   connections: number;
   size: number;
   /** Bytes, after GC: before the N connections, and with all N open and idle. */
@@ -32,11 +33,6 @@ export interface ChildResult {
   echoesPerSecond: number;
   echoes: number;
   elapsedS: number;
-  /** Echoes in the measured window of the connection that got the fewest, and the median connection's. */
-  minPerConnection: number;
-  /** The 10th percentile of echoes per connection: a tenth of them got this many or fewer. */
-  p10PerConnection: number;
-  medianPerConnection: number;
   /** Echoes still awaited 5 s after the loop stopped: a connection that stalls, not just a slow one. */
   stuck: number;
 }
@@ -223,9 +219,7 @@ async function main(): Promise<void> {
     echoesPerSecond: (echoes * 1000) / elapsed,
     echoes,
     elapsedS: elapsed / 1000,
-    minPerConnection: counts.reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY),
-    p10PerConnection: nearestRank(counts, 0.1),
-    medianPerConnection: median(counts),
+    ...perConnection(counts),
     stuck,
   };
   console.log(`RESULT ${JSON.stringify(result)}`);

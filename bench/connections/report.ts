@@ -7,6 +7,7 @@ import { runtimes } from '../matrix.ts';
 import type { ChildResult } from './child.ts';
 import { connectionsClientNames } from './matrix.ts';
 import { median } from '../median.ts';
+import { PER_CONNECTION_HEADER, perConnectionCell, perConnectionNotes } from '../report/per-connection.ts';
 
 /** The figures of one round, and their medians over rounds. */
 export interface Figures {
@@ -228,7 +229,7 @@ export function renderConnections(all: ConnectionsMeasurement[], checks: TargetC
     `with ${n} open`,
     `echoes/s${rounds > 1 ? ' [min–max]' : ''}`,
     '×native',
-    'per conn: fewest/p10/median',
+    PER_CONNECTION_HEADER,
   ];
   const body = ordered(all).map((m) => {
     const f = m.median;
@@ -243,7 +244,7 @@ export function renderConnections(all: ConnectionsMeasurement[], checks: TargetC
       `${ms(f.connectAtNMs)} (${(f.connectAtNMs / f.connectStartMs).toFixed(2)}×)`,
       `${rate(f.echoesPerSecond)}${rounds > 1 ? ` [${rate(m.min!)}–${rate(m.max!)}]` : ''}`,
       native && m.client !== 'native' ? `${(f.echoesPerSecond / native.echoesPerSecond).toFixed(2)}×` : '',
-      `${f.minPerConnection} / ${f.p10PerConnection} / ${f.medianPerConnection}`,
+      perConnectionCell(f),
     ];
   });
   out.push(...table(header, body));
@@ -275,12 +276,7 @@ export function renderConnections(all: ConnectionsMeasurement[], checks: TargetC
     if (checks.some((c) => c.overlap))
       out.push('* the min–max over rounds of the two overlap: the verdict is within the noise of this machine');
   }
-  if (all.some((m) => m.median && m.median.minPerConnection === 0))
-    out.push(
-      'per conn: 0 means a connection got no echo in the measured window while others looped (unfair scheduling)',
-    );
-  if (all.some((m) => m.median && m.median.p10PerConnection < m.median.medianPerConnection / 4))
-    out.push('per conn: a p10 under a quarter of the median means a tenth of the connections were served far less');
+  out.push(...perConnectionNotes(all.map((m) => m.median)));
   return out.join('\n');
 }
 

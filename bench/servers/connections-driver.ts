@@ -16,20 +16,15 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { FrameCounter, maskedFrame } from '../clients/floor.ts';
 import { stdinLines } from './common.ts';
-import { median, nearestRank } from '../median.ts';
+import { type PerConnection, perConnection } from '../report/per-connection.ts';
 
-export interface DriverResult {
+export interface DriverResult extends PerConnection {
   connections: number;
   size: number;
   connectTotalS: number;
   echoesPerSecond: number;
   echoes: number;
   elapsedS: number;
-  /** Echoes in the measured window of the connection that got the fewest, and of the median one. */
-  minPerConnection: number;
-  /** The 10th percentile of echoes per connection: a tenth of them got this many or fewer. */
-  p10PerConnection: number;
-  medianPerConnection: number;
   /** Echoes still awaited 5 s after the loop stopped. */
   stuck: number;
 }
@@ -233,9 +228,7 @@ async function main(): Promise<void> {
     echoesPerSecond: (total * 1000) / elapsed,
     echoes: total,
     elapsedS: elapsed / 1000,
-    minPerConnection: counts.reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY),
-    p10PerConnection: nearestRank(counts, 0.1),
-    medianPerConnection: median(counts),
+    ...perConnection(counts),
     stuck: inflight,
   };
   console.log(`RESULT ${JSON.stringify(result)}`);

@@ -23,6 +23,7 @@ import type { DriverResult } from './connections-driver.ts';
 import { HOST, nativeServer, type Register, rotate, type ServerSpec, serverOrder } from './matrix.ts';
 import { lastError, spawnLines, startServer } from './process.ts';
 import { median } from '../median.ts';
+import { PER_CONNECTION_HEADER, perConnectionCell, perConnectionNotes } from '../report/per-connection.ts';
 
 const driverFile = fileURLToPath(new URL('./connections-driver.ts', import.meta.url));
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
@@ -245,7 +246,7 @@ export function renderServerConnections(all: ServerConnectionsMeasurement[]): st
     '×B',
     '×N',
     '×F',
-    'per conn: fewest/p10/median',
+    PER_CONNECTION_HEADER,
     `open ${n}`,
   ];
   const ratio = (x: number, ref: number | null, self: boolean) => (ref && !self ? `${(x / ref).toFixed(2)}×` : '');
@@ -262,7 +263,7 @@ export function renderServerConnections(all: ServerConnectionsMeasurement[]): st
       js ? ratio(f.echoesPerSecond, eps(all, 'beast', null), false) : '',
       js ? ratio(f.echoesPerSecond, eps(all, native, m.runtime), m.server === native) : '',
       js ? ratio(f.echoesPerSecond, eps(all, 'floor', m.runtime), m.server === 'floor') : '',
-      `${f.minPerConnection} / ${f.p10PerConnection} / ${f.medianPerConnection}`,
+      perConnectionCell(f),
       `${f.connectTotalS.toFixed(2)} s`,
     ];
   });
@@ -282,12 +283,7 @@ export function renderServerConnections(all: ServerConnectionsMeasurement[]): st
   }
   for (const m of all.filter((x) => x.failures.length > 0))
     out.push(`  ${m.label} on ${m.runtime}: ${m.failures.length} failed run(s): ${m.failures[0]}`);
-  if (all.some((m) => m.median && m.median.minPerConnection === 0))
-    out.push(
-      'per conn: 0 means a connection got no echo in the measured window while others looped (unfair scheduling)',
-    );
-  if (all.some((m) => m.median && m.median.p10PerConnection < m.median.medianPerConnection / 4))
-    out.push('per conn: a p10 under a quarter of the median means a tenth of the connections were served far less');
+  out.push(...perConnectionNotes(all.map((m) => m.median)));
   return out.join('\n');
 }
 

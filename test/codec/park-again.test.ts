@@ -34,7 +34,8 @@ for (const v of variants) {
     // just under each class's half (65,521–65,527 and 131,057–131,063) were the ones that traded.
     const cases = [
       ...range(65_505, 65_540).map((total) => ({ total, got: 1_000 })),
-      ...range(131_050, 131_070).map((got) => ({ total: got + 200_000, got: got - 65_536 })),
+      // need = got + 64 KiB (the frame announces more than that).
+      ...range(131_050, 131_070).map((need) => ({ total: need + 200_000, got: need - 65_536 })),
       { total: 300_000, got: 20_000 },
     ];
     test('a context parked again keeps its block, wherever its size falls', () => {
