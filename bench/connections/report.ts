@@ -7,10 +7,15 @@ import { runtimes } from '../matrix.ts';
 import type { ChildResult } from './child.ts';
 import { connectionsClientNames } from './matrix.ts';
 import { median } from '../median.ts';
-import { PER_CONNECTION_HEADER, perConnectionCell, perConnectionNotes } from '../report/per-connection.ts';
+import {
+  PER_CONNECTION_HEADER,
+  type PerConnection,
+  perConnectionCell,
+  perConnectionNotes,
+} from '../report/per-connection.ts';
 
 /** The figures of one round, and their medians over rounds. */
-export interface Figures {
+export interface Figures extends PerConnection {
   rssPerConnection: number;
   heapPerConnection: number;
   externalPerConnection: number;
@@ -18,9 +23,6 @@ export interface Figures {
   connectAtNMs: number;
   connectTotalS: number;
   echoesPerSecond: number;
-  minPerConnection: number;
-  p10PerConnection: number;
-  medianPerConnection: number;
 }
 
 const fields: (keyof Figures)[] = [

@@ -23,7 +23,12 @@ import type { DriverResult } from './connections-driver.ts';
 import { HOST, nativeServer, type Register, rotate, type ServerSpec, serverOrder } from './matrix.ts';
 import { lastError, spawnLines, startServer } from './process.ts';
 import { median } from '../median.ts';
-import { PER_CONNECTION_HEADER, perConnectionCell, perConnectionNotes } from '../report/per-connection.ts';
+import {
+  PER_CONNECTION_HEADER,
+  type PerConnection,
+  perConnectionCell,
+  perConnectionNotes,
+} from '../report/per-connection.ts';
 
 const driverFile = fileURLToPath(new URL('./connections-driver.ts', import.meta.url));
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
@@ -48,14 +53,13 @@ export interface ServerConnectionsMeasurement {
   tls: boolean;
   rounds: ServerConnectionsRound[];
   /** Medians over rounds. */
-  median: {
-    rssPerConnection: number | null;
-    echoesPerSecond: number;
-    minPerConnection: number;
-    p10PerConnection: number;
-    medianPerConnection: number;
-    connectTotalS: number;
-  } | null;
+  median:
+    | (PerConnection & {
+        rssPerConnection: number | null;
+        echoesPerSecond: number;
+        connectTotalS: number;
+      })
+    | null;
   /** Echoes per second over rounds. */
   min: number | null;
   max: number | null;

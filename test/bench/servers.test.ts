@@ -15,6 +15,7 @@ import WebSocket from 'ws';
 import { beastBinaries } from '../../server/beast.ts';
 import { parseOptions } from '../../bench/options.ts';
 import { nearestRank } from '../../bench/median.ts';
+import type { PerConnection } from '../../bench/report/per-connection.ts';
 import { maskedFrame } from '../../bench/clients/floor.ts';
 import { acceptKey, FloorConnection } from '../../bench/servers/floor.ts';
 import { allServers, selectDrivers, selectServers } from '../../bench/servers/matrix.ts';
@@ -241,12 +242,7 @@ describe('--servers: a quick run of the whole mode', () => {
         server: string;
         runtime: string;
         failures: string[];
-        median: {
-          echoesPerSecond: number;
-          minPerConnection: number;
-          p10PerConnection: number;
-          medianPerConnection: number;
-        };
+        median: PerConnection & { echoesPerSecond: number };
       }[];
     };
     for (const m of results.measurements) {
